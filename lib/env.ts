@@ -1,17 +1,9 @@
 import {readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-/** The API version every part of the package speaks (client, lake, Studio). */
-export const apiVersion = '2025-02-19'
+import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort, localProjectId} from './constants'
 
-/** Project id used for the embedded local lake; any `[a-z0-9]` string works there. */
-export const localProjectId = 'local'
-
-/** Default loopback port of the local lake. */
-export const defaultLakePort = 3434
-
-/** Default data folder of the local lake, relative to the working directory. */
-export const defaultLakeDir = '.lake'
+export {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort, localProjectId}
 
 export type SanityTarget =
   | {
@@ -37,7 +29,7 @@ type Env = Record<string, string | undefined>
  * The same client options work for both, so callers never branch on the backend.
  */
 export function resolveTarget(env: Env = process.env): SanityTarget {
-  const dataset = env.SANITY_DATASET || 'production'
+  const dataset = env.SANITY_DATASET || defaultDataset
   const projectId = env.SANITY_PROJECT_ID
   if (projectId) {
     return {

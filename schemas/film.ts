@@ -1,0 +1,162 @@
+import {PlayIcon} from '@sanity/icons'
+import {defineArrayMember, defineField, defineType} from 'sanity'
+
+import {FIRST_FILM_YEAR, GENRES, titleOf} from './constants'
+import {latestReleaseYear, requireAltWhenImageSet, requireSlug} from './validation'
+
+export const film = defineType({
+  name: 'film',
+  title: 'Film',
+  type: 'document',
+  icon: PlayIcon,
+  groups: [
+    {name: 'details', title: 'Details', default: true},
+    {name: 'credits', title: 'Cast & crew'},
+    {name: 'media', title: 'Media'},
+  ],
+  fields: [
+    defineField({
+      name: 'title',
+      title: 'Title',
+      type: 'string',
+      group: 'details',
+      validation: (rule) => rule.required().error('A film needs a title.'),
+    }),
+    defineField({
+      name: 'releaseYear',
+      title: 'Release year',
+      type: 'number',
+      group: 'details',
+      validation: (rule) =>
+        [
+          rule.required().error('A film needs its release year.'),
+          rule.integer().error('The release year must be a whole number.'),
+          rule.custom((year) => {
+            if (year === undefined) return true
+            const latest = latestReleaseYear()
+            return year >= FIRST_FILM_YEAR && year <= latest
+              ? true
+              : `The release year must be between ${FIRST_FILM_YEAR} and ${latest}.`
+          }),
+        ],
+    }),
+    defineField({
+      name: 'slug',
+      title: 'Slug',
+      type: 'slug',
+      group: 'details',
+      description: 'Generated from the title and year, e.g. "her-2013".',
+      options: {
+        source: (doc) => [doc.title, doc.releaseYear].filter(Boolean).join(' '),
+        maxLength: 96,
+      },
+      validation: (rule) => rule.custom(requireSlug('A film needs a slug; generate it from the title and year.')),
+    }),
+    defineField({
+      name: 'logline',
+      title: 'Logline',
+      type: 'text',
+      rows: 3,
+      group: 'details',
+      validation: (rule) => rule.max(300).error('A logline must be at most 300 characters.'),
+    }),
+    defineField({
+      name: 'genres',
+      title: 'Genres',
+      type: 'array',
+      group: 'details',
+      of: [defineArrayMember({type: 'string'})],
+      options: {list: GENRES.map(({title, value}) => ({title, value})), layout: 'grid'},
+      // Sanity checks each item against the list and merges that check into every
+      // rule given here, so one sentence covers missing, repeated and unknown genres.
+      validation: (rule) =>
+        rule.required().min(1).unique().error('Pick one or more different genres from the list.'),
+    }),
+    defineField({
+      name: 'crew',
+      title: 'Crew',
+      type: 'array',
+      group: 'credits',
+      of: [defineArrayMember({type: 'crewMember'})],
+    }),
+    defineField({
+      name: 'cast',
+      title: 'Cast',
+      description: 'In billing order: drag to change it.',
+      type: 'array',
+      group: 'credits',
+      of: [defineArrayMember({type: 'castMember'})],
+    }),
+    defineField({
+      name: 'poster',
+      title: 'Poster',
+      type: 'image',
+      group: 'media',
+      options: {hotspot: true},
+      fields: [
+        defineField({
+          name: 'alt',
+          title: 'Alternative text',
+          type: 'string',
+          validation: (rule) => rule.custom(requireAltWhenImageSet('poster')),
+        }),
+      ],
+    }),
+  ],
+  orderings: [
+    {
+      title: 'Release year, newest',
+      name: 'releaseYearDesc',
+      by: [
+        {field: 'releaseYear', direction: 'desc'},
+        {field: 'title', direction: 'asc'},
+      ],
+    },
+    {
+      title: 'Release year, oldest',
+      name: 'releaseYearAsc',
+      by: [
+        {field: 'releaseYear', direction: 'asc'},
+        {field: 'title', direction: 'asc'},
+      ],
+    },
+    {title: 'Title', name: 'titleAsc', by: [{field: 'title', direction: 'asc'}]},
+  ],
+  preview: {
+    select: {
+      title: 'title',
+      year: 'releaseYear',
+      genres: 'genres',
+      media: 'poster',
+      job0: 'crew.0.job',
+      name0: 'crew.0.person.name',
+      job1: 'crew.1.job',
+      name1: 'crew.1.person.name',
+      job2: 'crew.2.job',
+      name2: 'crew.2.person.name',
+    },
+    prepare({title, year, genres, media, job0, name0, job1, name1, job2, name2}) {
+      // Previews cannot filter arrays, so look at the first credits for directors.
+      const directors = [
+        [job0, name0],
+        [job1, name1],
+        [job2, name2],
+      ]
+        .filter(([job, name]) => job === 'director' && name)
+        .map(([, name]) => name as string)
+      const genreTitles = ((genres as string[] | undefined) ?? [])
+        .map((genre) => titleOf(GENRES, genre))
+        .filter(Boolean)
+      return {
+        title: [title || 'Untitled film', year ? `(${year})` : undefined].filter(Boolean).join(' '),
+        subtitle: [
+          directors.length ? `Directed by ${directors.join(', ')}` : undefined,
+          genreTitles.join(', ') || undefined,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        media,
+      }
+    },
+  },
+})
