@@ -1,7 +1,13 @@
 import {readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort, localProjectId} from './constants'
+import {
+  apiVersion,
+  defaultDataset,
+  defaultLakeDir,
+  defaultLakePort,
+  localProjectId,
+} from './constants'
 
 export {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort, localProjectId}
 

@@ -1,4 +1,6 @@
-import {EyeClosedIcon, LinkIcon, UserIcon} from '@sanity/icons'
+import {EyeClosedIcon} from '@sanity/icons/EyeClosed'
+import {LinkIcon} from '@sanity/icons/Link'
+import {UserIcon} from '@sanity/icons/User'
 import {defineArrayMember, defineField, defineType} from 'sanity'
 
 import {LINK_SCHEMES} from './constants'

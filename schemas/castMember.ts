@@ -1,4 +1,4 @@
-import {UserIcon} from '@sanity/icons'
+import {UserIcon} from '@sanity/icons/User'
 import {defineField, defineType} from 'sanity'
 
 /** One cast credit; billing is the position in the film's `cast` array. */
@@ -29,7 +29,12 @@ export const castMember = defineType({
     }),
   ],
   preview: {
-    select: {name: 'person.name', character: 'characterName', isVoice: 'isVoice', media: 'person.image'},
+    select: {
+      name: 'person.name',
+      character: 'characterName',
+      isVoice: 'isVoice',
+      media: 'person.image',
+    },
     prepare({name, character, isVoice, media}) {
       return {
         title: name || 'No person selected',

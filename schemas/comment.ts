@@ -1,4 +1,4 @@
-import {CommentIcon} from '@sanity/icons'
+import {CommentIcon} from '@sanity/icons/Comment'
 import {defineField, defineType, getPublishedId} from 'sanity'
 
 import {COMMENT_STATUSES, titleOf} from './constants'
@@ -33,7 +33,10 @@ export const comment = defineType({
         filter: ({document}) => {
           const reviewRef = (document as {review?: {_ref?: string}}).review?._ref
           return reviewRef
-            ? {filter: 'review._ref == $review && _id != $self', params: {review: reviewRef, self: getPublishedId(document._id)}}
+            ? {
+                filter: 'review._ref == $review && _id != $self',
+                params: {review: reviewRef, self: getPublishedId(document._id)},
+              }
             : {filter: 'false'}
         },
       },
@@ -60,22 +63,20 @@ export const comment = defineType({
       name: 'authorName',
       title: 'Author name',
       type: 'string',
-      validation: (rule) =>
-        [
-          rule.required().error('A comment needs an author name.'),
-          rule.max(80).error('An author name must be at most 80 characters.'),
-        ],
+      validation: (rule) => [
+        rule.required().error('A comment needs an author name.'),
+        rule.max(80).error('An author name must be at most 80 characters.'),
+      ],
     }),
     defineField({
       name: 'body',
       title: 'Comment',
       type: 'text',
       rows: 5,
-      validation: (rule) =>
-        [
-          rule.required().error('A comment cannot be empty.'),
-          rule.max(5000).error('A comment must be at most 5000 characters.'),
-        ],
+      validation: (rule) => [
+        rule.required().error('A comment cannot be empty.'),
+        rule.max(5000).error('A comment must be at most 5000 characters.'),
+      ],
     }),
     defineField({
       name: 'status',

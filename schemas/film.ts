@@ -1,8 +1,8 @@
-import {PlayIcon} from '@sanity/icons'
+import {PlayIcon} from '@sanity/icons/Play'
 import {defineArrayMember, defineField, defineType} from 'sanity'
 
 import {FIRST_FILM_YEAR, GENRES, titleOf} from './constants'
-import {latestReleaseYear, requireAltWhenImageSet, requireSlug} from './validation'
+import {latestReleaseYear, requireAltWhenImageSet} from './validation'
 
 export const film = defineType({
   name: 'film',
@@ -27,18 +27,17 @@ export const film = defineType({
       title: 'Release year',
       type: 'number',
       group: 'details',
-      validation: (rule) =>
-        [
-          rule.required().error('A film needs its release year.'),
-          rule.integer().error('The release year must be a whole number.'),
-          rule.custom((year) => {
-            if (year === undefined) return true
-            const latest = latestReleaseYear()
-            return year >= FIRST_FILM_YEAR && year <= latest
-              ? true
-              : `The release year must be between ${FIRST_FILM_YEAR} and ${latest}.`
-          }),
-        ],
+      validation: (rule) => [
+        rule.required().error('A film needs its release year.'),
+        rule.integer().error('The release year must be a whole number.'),
+        rule.custom((year) => {
+          if (year === undefined) return true
+          const latest = latestReleaseYear()
+          return year >= FIRST_FILM_YEAR && year <= latest
+            ? true
+            : `The release year must be between ${FIRST_FILM_YEAR} and ${latest}.`
+        }),
+      ],
     }),
     defineField({
       name: 'slug',
@@ -50,7 +49,9 @@ export const film = defineType({
         source: (doc) => [doc.title, doc.releaseYear].filter(Boolean).join(' '),
         maxLength: 96,
       },
-      validation: (rule) => rule.custom(requireSlug('A film needs a slug; generate it from the title and year.')),
+      // The message also covers Sanity's uniqueness check, which is merged into this rule.
+      validation: (rule) =>
+        rule.required().error('A film needs a unique slug; generate it from the title and year.'),
     }),
     defineField({
       name: 'logline',

@@ -1,7 +1,7 @@
-import {UserIcon} from '@sanity/icons'
+import {UserIcon} from '@sanity/icons/User'
 import {defineArrayMember, defineField, defineType} from 'sanity'
 
-import {requireAltWhenImageSet, requireSlug} from './validation'
+import {requireAltWhenImageSet} from './validation'
 
 export const person = defineType({
   name: 'person',
@@ -20,7 +20,9 @@ export const person = defineType({
       title: 'Slug',
       type: 'slug',
       options: {source: 'name', maxLength: 96},
-      validation: (rule) => rule.custom(requireSlug('A person needs a slug; generate it from the name.')),
+      // The message also covers Sanity's uniqueness check, which is merged into this rule.
+      validation: (rule) =>
+        rule.required().error('A person needs a unique slug; generate it from the name.'),
     }),
     defineField({
       name: 'aliases',

@@ -1,8 +1,7 @@
-import {DocumentTextIcon} from '@sanity/icons'
+import {DocumentTextIcon} from '@sanity/icons/DocumentText'
 import {defineArrayMember, defineField, defineType} from 'sanity'
 
 import {REVIEW_KINDS} from './constants'
-import {requireSlug} from './validation'
 
 export const review = defineType({
   name: 'review',
@@ -27,7 +26,9 @@ export const review = defineType({
       type: 'slug',
       group: 'details',
       options: {source: 'title', maxLength: 96},
-      validation: (rule) => rule.custom(requireSlug('A review needs a slug; generate it from the title.')),
+      // The message also covers Sanity's uniqueness check, which is merged into this rule.
+      validation: (rule) =>
+        rule.required().error('A review needs a unique slug; generate it from the title.'),
     }),
     defineField({
       name: 'film',
@@ -60,7 +61,8 @@ export const review = defineType({
       initialValue: 'user',
       options: {list: REVIEW_KINDS.map(({title, value}) => ({title, value})), layout: 'radio'},
       // Sanity also checks the value against the list; one message covers both.
-      validation: (rule) => rule.required().error('Choose whether this is a user or a critic review.'),
+      validation: (rule) =>
+        rule.required().error('Choose whether this is a user or a critic review.'),
     }),
     defineField({
       name: 'publishedOn',
@@ -96,16 +98,15 @@ export const review = defineType({
       description: 'From 0 to 10, in steps of 0.5. Optional.',
       type: 'number',
       group: 'details',
-      validation: (rule) =>
-        [
-          rule.min(0).error('A rating cannot be below 0.'),
-          rule.max(10).error('A rating cannot be above 10.'),
-          rule.custom((rating) =>
-            rating === undefined || Number.isInteger(rating * 2)
-              ? true
-              : 'A rating must be a whole or half number, like 7 or 7.5.',
-          ),
-        ],
+      validation: (rule) => [
+        rule.min(0).error('A rating cannot be below 0.'),
+        rule.max(10).error('A rating cannot be above 10.'),
+        rule.custom((rating) =>
+          rating === undefined || Number.isInteger(rating * 2)
+            ? true
+            : 'A rating must be a whole or half number, like 7 or 7.5.',
+        ),
+      ],
     }),
     defineField({
       name: 'intro',

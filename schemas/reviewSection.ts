@@ -1,4 +1,4 @@
-import {ThListIcon} from '@sanity/icons'
+import {ThListIcon} from '@sanity/icons/ThList'
 import {defineField, defineType} from 'sanity'
 
 import {hasContent} from './validation'
@@ -20,13 +20,12 @@ export const reviewSection = defineType({
       name: 'body',
       title: 'Body',
       type: 'blockContent',
-      validation: (rule) =>
-        [
-          rule.required().error('A section needs a body.'),
-          rule.custom((body) =>
-            body === undefined || hasContent(body) ? true : 'A section body cannot be empty.',
-          ),
-        ],
+      validation: (rule) => [
+        rule.required().error('A section needs a body.'),
+        rule.custom((body) =>
+          body === undefined || hasContent(body) ? true : 'A section body cannot be empty.',
+        ),
+      ],
     }),
   ],
   preview: {

@@ -6,9 +6,7 @@ export function hasContent(value: unknown): boolean {
   return value.some((block: PortableTextBlock | {_type?: string}) => {
     if (block._type !== 'block') return true
     const children = (block as PortableTextBlock).children ?? []
-    return children.some(
-      (child) => typeof child.text === 'string' && child.text.trim().length > 0,
-    )
+    return children.some((child) => typeof child.text === 'string' && child.text.trim().length > 0)
   })
 }
 
@@ -26,13 +24,4 @@ export function requireAltWhenImageSet(what: string) {
     }
     return true
   }
-}
-
-/**
- * A required slug with a sentence of our own. Not `rule.required().error(...)`:
- * a rule's message replaces every check merged into it, including Sanity's
- * "Slug is already in use", which must stay visible.
- */
-export function requireSlug(message: string) {
-  return (slug: {current?: string} | undefined) => (slug?.current?.trim() ? true : message)
 }

@@ -1,4 +1,5 @@
-import {CheckmarkIcon, CloseIcon} from '@sanity/icons'
+import {CheckmarkIcon} from '@sanity/icons/Checkmark'
+import {CloseIcon} from '@sanity/icons/Close'
 import {
   type DocumentActionComponent,
   type DocumentActionsResolver,
@@ -34,7 +35,12 @@ function moderationAction(
   return Action
 }
 
-export const ApproveCommentAction = moderationAction('approved', 'Approve', 'positive', CheckmarkIcon)
+export const ApproveCommentAction = moderationAction(
+  'approved',
+  'Approve',
+  'positive',
+  CheckmarkIcon,
+)
 export const RejectCommentAction = moderationAction('rejected', 'Reject', 'critical', CloseIcon)
 
 /** Comments get Approve and Reject next to the default actions. */

@@ -1,4 +1,5 @@
-import {CommentIcon, DocumentTextIcon} from '@sanity/icons'
+import {CommentIcon} from '@sanity/icons/Comment'
+import {DocumentTextIcon} from '@sanity/icons/DocumentText'
 import type {StructureBuilder, StructureResolver} from 'sanity/structure'
 
 import {COMMENT_STATUSES} from '../schemas/constants'

@@ -6,7 +6,11 @@ export function SpoilerDecorator(props: BlockDecoratorProps) {
     <span
       data-spoiler=""
       title="Spoiler: hidden on the site until the reader reveals it"
-      style={{background: 'rgba(0, 0, 0, 0.12)', borderRadius: 2, textDecoration: 'underline dotted'}}
+      style={{
+        background: 'rgba(0, 0, 0, 0.12)',
+        borderRadius: 2,
+        textDecoration: 'underline dotted',
+      }}
     >
       {props.children}
     </span>

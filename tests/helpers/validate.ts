@@ -1,5 +1,12 @@
 import {evaluate, parse} from 'groq-js'
-import {createSchema, pathToString, validateDocument, type SanityClient, type SanityDocument, type Workspace} from 'sanity'
+import {
+  createSchema,
+  pathToString,
+  validateDocument,
+  type SanityClient,
+  type SanityDocument,
+  type Workspace,
+} from 'sanity'
 
 import {schemaTypes} from '../../schemas'
 

@@ -17,8 +17,20 @@ const block = (text: string, key = 'b1') => ({
   children: [{_type: 'span', _key: `${key}s`, text, marks: []}],
 })
 
-const director: Doc = {...system, _id: 'person-spike-jonze', _type: 'person', name: 'Spike Jonze', slug: slug('spike-jonze')}
-const actor: Doc = {...system, _id: 'person-joaquin-phoenix', _type: 'person', name: 'Joaquin Phoenix', slug: slug('joaquin-phoenix')}
+const director: Doc = {
+  ...system,
+  _id: 'person-spike-jonze',
+  _type: 'person',
+  name: 'Spike Jonze',
+  slug: slug('spike-jonze'),
+}
+const actor: Doc = {
+  ...system,
+  _id: 'person-joaquin-phoenix',
+  _type: 'person',
+  name: 'Joaquin Phoenix',
+  slug: slug('joaquin-phoenix'),
+}
 const film: Doc = {
   ...system,
   _id: 'film-her-2013',
@@ -29,7 +41,15 @@ const film: Doc = {
   logline: 'A lonely writer develops an unlikely relationship with an operating system.',
   genres: ['drama', 'romance'],
   crew: [{_type: 'crewMember', _key: 'c1', person: ref(director._id), job: 'director'}],
-  cast: [{_type: 'castMember', _key: 'k1', person: ref(actor._id), characterName: 'Theodore Twombly', isVoice: false}],
+  cast: [
+    {
+      _type: 'castMember',
+      _key: 'k1',
+      person: ref(actor._id),
+      characterName: 'Theodore Twombly',
+      isVoice: false,
+    },
+  ],
 }
 const review: Doc = {
   ...system,
@@ -44,7 +64,14 @@ const review: Doc = {
   containsSpoilers: true,
   rating: 8.5,
   intro: [block('All right, before I begin…')],
-  sections: [{_type: 'reviewSection', _key: 's1', heading: 'Final Notes', body: [block('This movie gave me so much.')]}],
+  sections: [
+    {
+      _type: 'reviewSection',
+      _key: 's1',
+      heading: 'Final Notes',
+      body: [block('This movie gave me so much.')],
+    },
+  ],
 }
 const comment: Doc = {
   ...system,
@@ -56,7 +83,13 @@ const comment: Doc = {
   status: 'approved',
   createdAt: '2024-05-01T10:00:00Z',
 }
-const reply: Doc = {...comment, _id: 'comment-2', parent: ref(comment._id), body: 'Agreed!', status: 'pending'}
+const reply: Doc = {
+  ...comment,
+  _id: 'comment-2',
+  parent: ref(comment._id),
+  body: 'Agreed!',
+  status: 'pending',
+}
 const otherReview: Doc = {...review, _id: 'review-other', slug: slug('other-review')}
 const commentOnOther: Doc = {...comment, _id: 'comment-other', review: ref(otherReview._id)}
 
@@ -67,7 +100,12 @@ const valid = [director, actor, film, review, comment, reply]
 
 /** Validates `document` (a changed copy of a valid one) against the valid dataset plus extras. */
 async function markersFor(document: Doc, extra: Doc[] = []) {
-  const dataset = [...valid.filter((doc) => doc._id !== document._id), document, imageAsset, ...extra]
+  const dataset = [
+    ...valid.filter((doc) => doc._id !== document._id),
+    document,
+    imageAsset,
+    ...extra,
+  ]
   return validateDocuments([document], dataset)
 }
 
@@ -84,13 +122,43 @@ describe('the valid fixtures', () => {
 describe('film rules', () => {
   const cases: Array<[string, Partial<Doc>, string, string]> = [
     ['a missing title', {title: undefined}, 'title', 'A film needs a title.'],
-    ['a missing release year', {releaseYear: undefined}, 'releaseYear', 'A film needs its release year.'],
-    ['a fractional release year', {releaseYear: 2013.5}, 'releaseYear', 'The release year must be a whole number.'],
-    ['a year before cinema', {releaseYear: 1887}, 'releaseYear', `The release year must be between 1888 and ${latestReleaseYear()}.`],
-    ['a year too far ahead', {releaseYear: latestReleaseYear() + 1}, 'releaseYear', `The release year must be between 1888 and ${latestReleaseYear()}.`],
-    ['a logline over 300 characters', {logline: 'x'.repeat(301)}, 'logline', 'A logline must be at most 300 characters.'],
+    [
+      'a missing release year',
+      {releaseYear: undefined},
+      'releaseYear',
+      'A film needs its release year.',
+    ],
+    [
+      'a fractional release year',
+      {releaseYear: 2013.5},
+      'releaseYear',
+      'The release year must be a whole number.',
+    ],
+    [
+      'a year before cinema',
+      {releaseYear: 1887},
+      'releaseYear',
+      `The release year must be between 1888 and ${latestReleaseYear()}.`,
+    ],
+    [
+      'a year too far ahead',
+      {releaseYear: latestReleaseYear() + 1},
+      'releaseYear',
+      `The release year must be between 1888 and ${latestReleaseYear()}.`,
+    ],
+    [
+      'a logline over 300 characters',
+      {logline: 'x'.repeat(301)},
+      'logline',
+      'A logline must be at most 300 characters.',
+    ],
     ['no genres', {genres: []}, 'genres', 'Pick one or more different genres from the list.'],
-    ['a genre outside the list', {genres: ['drama', 'noir']}, 'genres[1]', 'Pick one or more different genres from the list.'],
+    [
+      'a genre outside the list',
+      {genres: ['drama', 'noir']},
+      'genres[1]',
+      'Pick one or more different genres from the list.',
+    ],
     [
       'a poster without alternative text',
       {poster: {_type: 'image', asset: ref('image-abc-100x100-jpg')}},
@@ -106,17 +174,22 @@ describe('film rules', () => {
     for (const releaseYear of [1888, latestReleaseYear()]) {
       expect(await markersFor({...film, releaseYear})).toEqual([])
     }
-    const poster = {_type: 'image', asset: ref('image-abc-100x100-jpg'), alt: 'Theodore in a red shirt'}
+    const poster = {
+      _type: 'image',
+      asset: ref('image-abc-100x100-jpg'),
+      alt: 'Theodore in a red shirt',
+    }
     expect(await markersFor({...film, poster})).toEqual([])
   })
 
-  it("rejects a missing slug with its own sentence, and Sanity's own check flags an empty slug value too", async () => {
+  it('rejects a missing or empty slug, and Sanity also flags the empty value inside it', async () => {
     expect(await markersFor({...film, slug: undefined})).toEqual([
-      error(film._id, 'slug', 'A film needs a slug; generate it from the title and year.'),
+      error(film._id, 'slug', 'A film needs a unique slug; generate it from the title and year.'),
+      error(film._id, 'slug.current', 'Required'),
     ])
     expect(await markersFor({...film, slug: {_type: 'slug'}})).toEqual([
-      error(film._id, 'slug', 'Slug must have a value'),
-      error(film._id, 'slug', 'A film needs a slug; generate it from the title and year.'),
+      error(film._id, 'slug', 'A film needs a unique slug; generate it from the title and year.'),
+      error(film._id, 'slug', 'A film needs a unique slug; generate it from the title and year.'),
       error(film._id, 'slug.current', 'Required'),
     ])
   })
@@ -130,7 +203,9 @@ describe('film rules', () => {
 
   it('rejects a slug that another film already uses', async () => {
     const copy = {...film, _id: 'film-her-copy'}
-    expect(await markersFor(copy)).toEqual([error(copy._id, 'slug', 'Slug is already in use')])
+    expect(await markersFor(copy)).toEqual([
+      error(copy._id, 'slug', 'A film needs a unique slug; generate it from the title and year.'),
+    ])
   })
 
   it('rejects crew and cast credits without a person, job or a known job', async () => {
@@ -164,7 +239,8 @@ describe('person rules', () => {
   })
   it('rejects a missing slug and a repeated alias', async () => {
     expect(await markersFor({...director, slug: undefined})).toEqual([
-      error(director._id, 'slug', 'A person needs a slug; generate it from the name.'),
+      error(director._id, 'slug', 'A person needs a unique slug; generate it from the name.'),
+      error(director._id, 'slug.current', 'Required'),
     ])
     expect(await markersFor({...director, aliases: ['Spike', 'Spike']})).toEqual([
       error(director._id, 'aliases[0]', 'Each alias should be listed once.'),
@@ -177,18 +253,63 @@ describe('review rules', () => {
   const cases: Array<[string, Partial<Doc>, string, string]> = [
     ['a missing title', {title: undefined}, 'title', 'A review needs a title.'],
     ['a missing film', {film: undefined}, 'film', 'A review must be about a film.'],
-    ['a missing kind', {kind: undefined}, 'kind', 'Choose whether this is a user or a critic review.'],
-    ['an unknown kind', {kind: 'blogger'}, 'kind', 'Choose whether this is a user or a critic review.'],
-    ['a missing publication date', {publishedOn: undefined}, 'publishedOn', 'A review needs its publication date.'],
-    ['an update before publication', {updatedOn: '2014-08-07'}, 'updatedOn', 'The update date cannot be before the publication date.'],
+    [
+      'a missing kind',
+      {kind: undefined},
+      'kind',
+      'Choose whether this is a user or a critic review.',
+    ],
+    [
+      'an unknown kind',
+      {kind: 'blogger'},
+      'kind',
+      'Choose whether this is a user or a critic review.',
+    ],
+    [
+      'a missing publication date',
+      {publishedOn: undefined},
+      'publishedOn',
+      'A review needs its publication date.',
+    ],
+    [
+      'an update before publication',
+      {updatedOn: '2014-08-07'},
+      'updatedOn',
+      'The update date cannot be before the publication date.',
+    ],
     ['a rating below 0', {rating: -0.5}, 'rating', 'A rating cannot be below 0.'],
     ['a rating above 10', {rating: 10.5}, 'rating', 'A rating cannot be above 10.'],
-    ['a rating off the half steps', {rating: 7.3}, 'rating', 'A rating must be a whole or half number, like 7 or 7.5.'],
-    ['an author name over 80 characters', {author: {name: 'n'.repeat(81)}}, 'author.name', 'An author name must be at most 80 characters.'],
+    [
+      'a rating off the half steps',
+      {rating: 7.3},
+      'rating',
+      'A rating must be a whole or half number, like 7 or 7.5.',
+    ],
+    [
+      'an author name over 80 characters',
+      {author: {name: 'n'.repeat(81)}},
+      'author.name',
+      'An author name must be at most 80 characters.',
+    ],
     ['no sections', {sections: []}, 'sections', 'A review needs at least one section.'],
-    ['a section without a heading', {sections: [{_type: 'reviewSection', _key: 's1', body: [block('Text')]}]}, 'sections[_key=="s1"].heading', 'A section needs a heading.'],
-    ['a section without a body', {sections: [{_type: 'reviewSection', _key: 's1', heading: 'H'}]}, 'sections[_key=="s1"].body', 'A section needs a body.'],
-    ['a section with only blank text', {sections: [{_type: 'reviewSection', _key: 's1', heading: 'H', body: [block('  ')]}]}, 'sections[_key=="s1"].body', 'A section body cannot be empty.'],
+    [
+      'a section without a heading',
+      {sections: [{_type: 'reviewSection', _key: 's1', body: [block('Text')]}]},
+      'sections[_key=="s1"].heading',
+      'A section needs a heading.',
+    ],
+    [
+      'a section without a body',
+      {sections: [{_type: 'reviewSection', _key: 's1', heading: 'H'}]},
+      'sections[_key=="s1"].body',
+      'A section needs a body.',
+    ],
+    [
+      'a section with only blank text',
+      {sections: [{_type: 'reviewSection', _key: 's1', heading: 'H', body: [block('  ')]}]},
+      'sections[_key=="s1"].body',
+      'A section body cannot be empty.',
+    ],
   ]
   it.each(cases)('rejects %s with a clear message', async (_name, change, path, message) => {
     expect(await markersFor({...review, ...change})).toEqual([error(review._id, path, message)])
@@ -203,10 +324,13 @@ describe('review rules', () => {
   })
   it('rejects a missing slug and a slug another review uses', async () => {
     expect(await markersFor({...review, slug: undefined})).toEqual([
-      error(review._id, 'slug', 'A review needs a slug; generate it from the title.'),
+      error(review._id, 'slug', 'A review needs a unique slug; generate it from the title.'),
+      error(review._id, 'slug.current', 'Required'),
     ])
     const copy = {...review, _id: 'review-copy'}
-    expect(await markersFor(copy)).toEqual([error(copy._id, 'slug', 'Slug is already in use')])
+    expect(await markersFor(copy)).toEqual([
+      error(copy._id, 'slug', 'A review needs a unique slug; generate it from the title.'),
+    ])
   })
 })
 
@@ -224,21 +348,37 @@ describe('Portable Text rules', () => {
   })
 
   it('rejects links with a scheme other than http, https or mailto', async () => {
-    expect(await markersFor({...review, ...withMark({_type: 'link', href: 'javascript:alert(1)'})})).toEqual([
-      error(review._id, 'intro[_key=="b1"].markDefs[_key=="m1"].href', 'A link needs an http, https or mailto address.'),
+    expect(
+      await markersFor({...review, ...withMark({_type: 'link', href: 'javascript:alert(1)'})}),
+    ).toEqual([
+      error(
+        review._id,
+        'intro[_key=="b1"].markDefs[_key=="m1"].href',
+        'A link needs an http, https or mailto address.',
+      ),
     ])
   })
 
   it('accepts http, https and mailto links and a mention of a person', async () => {
-    for (const href of ['http://example.com', 'https://example.com/a', 'mailto:editor@example.com']) {
+    for (const href of [
+      'http://example.com',
+      'https://example.com/a',
+      'mailto:editor@example.com',
+    ]) {
       expect(await markersFor({...review, ...withMark({_type: 'link', href})})).toEqual([])
     }
-    expect(await markersFor({...review, ...withMark({_type: 'mention', reference: ref(actor._id)})})).toEqual([])
+    expect(
+      await markersFor({...review, ...withMark({_type: 'mention', reference: ref(actor._id)})}),
+    ).toEqual([])
   })
 
   it('rejects a mention that points nowhere', async () => {
     expect(await markersFor({...review, ...withMark({_type: 'mention'})})).toEqual([
-      error(review._id, 'intro[_key=="b1"].markDefs[_key=="m1"].reference', 'A mention must point to a person or a film.'),
+      error(
+        review._id,
+        'intro[_key=="b1"].markDefs[_key=="m1"].reference',
+        'A mention must point to a person or a film.',
+      ),
     ])
   })
 })
@@ -246,13 +386,43 @@ describe('Portable Text rules', () => {
 describe('comment rules', () => {
   const cases: Array<[string, Partial<Doc>, string, string]> = [
     ['a missing review', {review: undefined}, 'review', 'A comment must belong to a review.'],
-    ['a missing author name', {authorName: undefined}, 'authorName', 'A comment needs an author name.'],
-    ['an author name over 80 characters', {authorName: 'a'.repeat(81)}, 'authorName', 'An author name must be at most 80 characters.'],
+    [
+      'a missing author name',
+      {authorName: undefined},
+      'authorName',
+      'A comment needs an author name.',
+    ],
+    [
+      'an author name over 80 characters',
+      {authorName: 'a'.repeat(81)},
+      'authorName',
+      'An author name must be at most 80 characters.',
+    ],
     ['a missing body', {body: undefined}, 'body', 'A comment cannot be empty.'],
-    ['a body over 5000 characters', {body: 'b'.repeat(5001)}, 'body', 'A comment must be at most 5000 characters.'],
-    ['a missing status', {status: undefined}, 'status', 'Choose a moderation status: pending, approved, rejected or spam.'],
-    ['an unknown status', {status: 'hidden'}, 'status', 'Choose a moderation status: pending, approved, rejected or spam.'],
-    ['a missing creation time', {createdAt: undefined}, 'createdAt', 'A comment needs its creation time.'],
+    [
+      'a body over 5000 characters',
+      {body: 'b'.repeat(5001)},
+      'body',
+      'A comment must be at most 5000 characters.',
+    ],
+    [
+      'a missing status',
+      {status: undefined},
+      'status',
+      'Choose a moderation status: pending, approved, rejected or spam.',
+    ],
+    [
+      'an unknown status',
+      {status: 'hidden'},
+      'status',
+      'Choose a moderation status: pending, approved, rejected or spam.',
+    ],
+    [
+      'a missing creation time',
+      {createdAt: undefined},
+      'createdAt',
+      'A comment needs its creation time.',
+    ],
   ]
   it.each(cases)('rejects %s with a clear message', async (_name, change, path, message) => {
     expect(await markersFor({...comment, ...change})).toEqual([error(comment._id, path, message)])
