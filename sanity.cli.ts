@@ -4,7 +4,8 @@ import {defaultDataset, localProjectId} from './lib/constants'
 
 export default defineCliConfig({
   api: {
-    projectId: process.env.SANITY_STUDIO_PROJECT_ID || process.env.SANITY_PROJECT_ID || localProjectId,
+    projectId:
+      process.env.SANITY_STUDIO_PROJECT_ID || process.env.SANITY_PROJECT_ID || localProjectId,
     dataset: process.env.SANITY_STUDIO_DATASET || process.env.SANITY_DATASET || defaultDataset,
   },
   typegen: {
