@@ -1,0 +1,38 @@
+import type {FilmFacts} from '../importer/facts'
+
+/**
+ * Curated facts for Her (2013, written and directed by Spike Jonze), checked
+ * against the film's credits. The review text misspells Scarlett Johansson and
+ * leaves Olivia Wilde's character unnamed; everything else here adds to it.
+ */
+const facts: FilmFacts = {
+  film: {title: 'Her', releaseYear: 2013},
+  genres: ['drama', 'romance', 'science-fiction'],
+  people: [{name: 'Scarlett Johansson', aliases: ['Scarlet Johansson']}],
+  cast: [
+    {person: 'Joaquin Phoenix', characterName: 'Theodore Twombly'},
+    {person: 'Amy Adams', characterName: 'Amy'},
+    {person: 'Scarlett Johansson', characterName: 'Samantha', isVoice: true},
+    {person: 'Olivia Wilde', characterName: 'Blind Date'},
+    {person: 'Rooney Mara', characterName: 'Catherine'},
+    {person: 'Chris Pratt', characterName: 'Paul'},
+    {person: 'Portia Doubleday', characterName: 'Isabella'},
+    {person: 'Matt Letscher', characterName: 'Charles'},
+    {person: 'Kristen Wiig', characterName: 'SexyKitten', isVoice: true},
+    {person: 'Brian Cox', characterName: 'Alan Watts', isVoice: true},
+  ],
+  crew: [
+    {person: 'Spike Jonze', job: 'director'},
+    {person: 'Spike Jonze', job: 'writer'},
+    {person: 'Spike Jonze', job: 'producer'},
+    {person: 'Megan Ellison', job: 'producer'},
+    {person: 'Vincent Landay', job: 'producer'},
+    {person: 'Hoyte van Hoytema', job: 'cinematographer'},
+    {person: 'Arcade Fire', job: 'composer'},
+    {person: 'Owen Pallett', job: 'composer'},
+    {person: 'Eric Zumbrunnen', job: 'editor'},
+    {person: 'Jeff Buchanan', job: 'editor'},
+  ],
+}
+
+export default facts
