@@ -1,6 +1,7 @@
 import {CommentIcon} from '@sanity/icons/Comment'
 import {DocumentTextIcon} from '@sanity/icons/DocumentText'
-import type {StructureBuilder, StructureResolver} from 'sanity/structure'
+import {map} from 'rxjs'
+import type {StructureBuilder, StructureResolver, StructureResolverContext} from 'sanity/structure'
 
 import {COMMENT_STATUSES} from '../schemas/constants'
 
@@ -24,7 +25,7 @@ function commentList(S: StructureBuilder, id: string, title: string, statuses: C
 }
 
 /** Films, People, Reviews (all and per film) and Comments split by moderation status. */
-export const structure: StructureResolver = (S) =>
+export const structure: StructureResolver = (S, context) =>
   S.list()
     .title('Content')
     .items([
@@ -74,14 +75,39 @@ export const structure: StructureResolver = (S) =>
         .id('comments')
         .title('Comments')
         .icon(CommentIcon)
-        .child(
-          S.list()
-            .id('comments')
-            .title('Comments')
-            .items([
-              commentList(S, 'pending-comments', 'Pending', ['pending']),
-              commentList(S, 'approved-comments', 'Approved', ['approved']),
-              commentList(S, 'rejected-comments', 'Rejected/Spam', ['rejected', 'spam']),
-            ]),
-        ),
+        .child(() => commentsByStatus(S, context)),
     ])
+
+/** Comments by moderation status, pending first, with live counts in the titles. */
+function commentsByStatus(S: StructureBuilder, context: StructureResolverContext) {
+  const counts = context.documentStore.listenQuery(
+    {
+      fetch: `{
+        "pending": count(*[_type == "comment" && status == "pending"]),
+        "approved": count(*[_type == "comment" && status == "approved"]),
+        "rejected": count(*[_type == "comment" && status in ["rejected", "spam"]])
+      }`,
+      listen: '*[_type == "comment"]',
+    },
+    {},
+    {perspective: 'published'},
+  )
+  return counts.pipe(
+    map((value) => {
+      const count = value as {pending?: number; approved?: number; rejected?: number} | null
+      const title = (label: string, n: number | undefined) =>
+        n === undefined ? label : `${label} (${n})`
+      return S.list()
+        .id('comments')
+        .title('Comments')
+        .items([
+          commentList(S, 'pending-comments', title('Pending', count?.pending), ['pending']),
+          commentList(S, 'approved-comments', title('Approved', count?.approved), ['approved']),
+          commentList(S, 'rejected-comments', title('Rejected/Spam', count?.rejected), [
+            'rejected',
+            'spam',
+          ]),
+        ])
+    }),
+  )
+}
