@@ -1,0 +1,433 @@
+import {createHash, timingSafeEqual} from 'node:crypto'
+import type {IncomingHttpHeaders} from 'node:http'
+
+import {z} from 'zod'
+
+import {isPublicId} from './documents'
+import {errorMessage, isLakeError, LakeError} from './errors'
+import {parsePerspective} from './groq'
+import {handleListen} from './listen'
+import type {LakeStore} from './store'
+
+/** The parts of a request the lake uses; `node:http` and `node:http2` (compat API) requests both fit. */
+export interface LakeRequest extends AsyncIterable<unknown> {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly headers: IncomingHttpHeaders
+  resume(): unknown
+  on(event: 'close', listener: () => void): unknown
+}
+
+/** The parts of a response the lake uses; `node:http` and `node:http2` (compat API) responses both fit. */
+export interface LakeResponse {
+  statusCode: number
+  readonly headersSent: boolean
+  readonly writableEnded: boolean
+  setHeader(name: string, value: string | number | readonly string[]): unknown
+  write(chunk: string | Uint8Array): boolean
+  end(chunk?: string | Uint8Array): unknown
+  once(event: 'drain' | 'close', listener: () => void): unknown
+  on(event: 'close', listener: () => void): unknown
+}
+
+export interface RouteContext {
+  req: LakeRequest
+  res: LakeResponse
+  method: string
+  /** Path without the `/v<apiVersion>` prefix, e.g. `/data/query/production`. */
+  path: string
+  url: URL
+  match: RegExpExecArray
+  /** The version from the path (`2025-02-19`, `1`, `X`), if there was one. */
+  apiVersion: string | undefined
+  /** Whether the request carried the lake's token. */
+  authenticated: boolean
+  store: LakeStore
+  options: ResolvedHandlerOptions
+  /** The request body, refused with 413 past `maxBodyBytes`. */
+  readBody(): Promise<Buffer>
+  /** The request body parsed as JSON (400 when it is not JSON). */
+  readJson(): Promise<unknown>
+  /** Answers with a JSON body. */
+  send(statusCode: number, body: unknown, headers?: Record<string, string>): void
+  /** Registers a long-lived response (e.g. an event stream); `end` runs when the lake closes. */
+  trackStream(end: () => void): () => void
+}
+
+export type RouteHandler = (context: RouteContext) => void | Promise<void>
+
+export interface LakeHandlerOptions {
+  /** The token that grants writes and private reads. */
+  token: string
+  /** Request bodies above this size answer 413. Default 32 MiB. */
+  maxBodyBytes?: number
+  /** Interval of keepalive comments on listener streams. Default 15 s. */
+  keepAliveMs?: number
+  /** Project id reported to GROQ (`sanity::projectId()`). Default `local`. */
+  projectId?: string
+  /** Receives one line per server error. */
+  log?: (line: string) => void
+}
+
+export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
+
+export interface LakeHandler {
+  (req: LakeRequest, res: LakeResponse): void
+  /**
+   * Adds a route. `pattern` is matched against the path without its `/v<version>` prefix
+   * (`/v2025-02-19/users/me` → `/users/me`). Routes added here are tried before the built-in ones.
+   */
+  route(method: string | readonly string[], pattern: RegExp, handler: RouteHandler): LakeHandler
+  readonly store: LakeStore
+  readonly options: ResolvedHandlerOptions
+  /** Ends every open listener stream (used when the server closes). */
+  closeStreams(): void
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+interface Route {
+  methods: readonly string[]
+  pattern: RegExp
+  handler: RouteHandler
+}
+
+const VERSION_PREFIX = /^\/v(\d{4}-\d{2}-\d{2}|\d+|X)(?=\/|$)/
+
+/**
+ * The lake's HTTP API as a transport-independent `(req, res)` function, usable with
+ * `http.createServer(handler)` and `http2.createSecureServer({...}, handler)` alike.
+ */
+export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions): LakeHandler {
+  const resolved: ResolvedHandlerOptions = {
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    keepAliveMs: 15_000,
+    projectId: 'local',
+    log: () => {},
+    ...options,
+  }
+  if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
+  const tokenDigest = digest(resolved.token)
+  const extraRoutes: Route[] = []
+  const builtinRoutes: Route[] = []
+  const streams = new Set<() => void>()
+
+  const handler = ((req: LakeRequest, res: LakeResponse) => {
+    dispatch(req, res).catch((error: unknown) => {
+      // Last resort: dispatch answers its own errors, so this is a bug in the lake.
+      resolved.log(`lake: unhandled error: ${errorMessage(error)}`)
+      sendJson(res, 500, {error: {type: 'internalError', description: `Internal lake error: ${errorMessage(error)}`}, statusCode: 500})
+    })
+  }) as LakeHandler
+
+  async function dispatch(req: LakeRequest, res: LakeResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase()
+    applyCors(req, res)
+    if (method === 'OPTIONS') {
+      res.statusCode = 204
+      res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
+      const requested = req.headers['access-control-request-headers']
+      res.setHeader('access-control-allow-headers', typeof requested === 'string' && requested ? requested : 'authorization, content-type')
+      res.setHeader('access-control-max-age', '600')
+      res.end()
+      return
+    }
+    const url = new URL(req.url ?? '/', 'http://lake.invalid')
+    const versionMatch = VERSION_PREFIX.exec(url.pathname)
+    const path = versionMatch ? url.pathname.slice(versionMatch[0].length) || '/' : url.pathname
+    const apiVersion = versionMatch?.[1]
+
+    try {
+      const authenticated = checkAuth(req.headers.authorization, tokenDigest)
+      let allowedMethods: string[] = []
+      for (const route of [...extraRoutes, ...builtinRoutes]) {
+        const match = route.pattern.exec(path)
+        if (!match) continue
+        if (!route.methods.includes(method) && !(method === 'HEAD' && route.methods.includes('GET'))) {
+          allowedMethods = allowedMethods.concat(route.methods)
+          continue
+        }
+        const context: RouteContext = {
+          req,
+          res,
+          method,
+          path,
+          url,
+          match,
+          apiVersion,
+          authenticated,
+          store,
+          options: resolved,
+          readBody: () => readBody(req, resolved.maxBodyBytes),
+          readJson: async () => parseJson(await readBody(req, resolved.maxBodyBytes)),
+          send: (statusCode, body, headers) => sendJson(res, statusCode, body, headers),
+          trackStream: (end) => {
+            streams.add(end)
+            return () => streams.delete(end)
+          },
+        }
+        await route.handler(context)
+        return
+      }
+      if (allowedMethods.length > 0) {
+        res.setHeader('allow', [...new Set(allowedMethods)].join(', '))
+        throw new LakeError(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${[...new Set(allowedMethods)].join(' or ')}`)
+      }
+      throw new LakeError(
+        404,
+        'notFound',
+        `No endpoint at ${method} ${url.pathname}. The lake serves /v<apiVersion>/data/{query,mutate,doc,listen,export}/<dataset>.`,
+      )
+    } catch (error) {
+      // Drain an unread body so keep-alive connections stay usable.
+      req.resume()
+      if (isLakeError(error)) {
+        sendJson(res, error.statusCode, error.toJSON())
+      } else {
+        resolved.log(`lake: ${method} ${url.pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+        sendJson(res, 500, {error: {type: 'internalError', description: `Internal lake error: ${errorMessage(error)}`}, statusCode: 500})
+      }
+    }
+  }
+
+  const route = (method: string | readonly string[], pattern: RegExp, routeHandler: RouteHandler, into: Route[]) => {
+    const methods = (typeof method === 'string' ? [method] : [...method]).map((m) => m.toUpperCase())
+    into.push({methods, pattern, handler: routeHandler})
+  }
+
+  Object.defineProperties(handler, {
+    store: {value: store, enumerable: true},
+    options: {value: resolved, enumerable: true},
+    route: {
+      value: (method: string | readonly string[], pattern: RegExp, routeHandler: RouteHandler) => {
+        route(method, pattern, routeHandler, extraRoutes)
+        return handler
+      },
+    },
+    closeStreams: {
+      value: () => {
+        for (const end of [...streams]) end()
+        streams.clear()
+      },
+    },
+  })
+
+  route(['GET', 'POST'], /^\/data\/query\/([^/]+)$/, handleQuery, builtinRoutes)
+  route('POST', /^\/data\/mutate\/([^/]+)$/, handleMutate, builtinRoutes)
+  route('GET', /^\/data\/doc\/([^/]+)\/(.+)$/, handleDoc, builtinRoutes)
+  route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
+  route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
+  return handler
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+function checkAuth(header: string | undefined, tokenDigest: Buffer): boolean {
+  if (!header) return false
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+  if (!match?.[1] || !timingSafeEqual(digest(match[1]), tokenDigest)) {
+    throw new LakeError(401, 'unauthorized', 'Invalid token: send Authorization: Bearer <token> with the lake token (SANITY_API_WRITE_TOKEN, or the token file in the lake data folder)')
+  }
+  return true
+}
+
+function applyCors(req: LakeRequest, res: LakeResponse): void {
+  const origin = req.headers.origin
+  if (typeof origin !== 'string' || !origin) return
+  res.setHeader('access-control-allow-origin', origin)
+  res.setHeader('access-control-allow-credentials', 'true')
+  res.setHeader('vary', 'Origin')
+}
+
+export function sendJson(res: LakeResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.writableEnded) return
+  if (res.headersSent) {
+    // Too late for a status code: end the stream so the client notices.
+    res.end()
+    return
+  }
+  const text = JSON.stringify(body)
+  res.statusCode = statusCode
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('content-length', Buffer.byteLength(text))
+  res.setHeader('cache-control', 'no-store')
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+  res.end(text)
+}
+
+async function readBody(req: LakeRequest, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new LakeError(413, 'payloadTooLarge', `Request body is larger than the lake's limit of ${maxBytes} bytes; split the mutations into several transactions or start the lake with a larger --max-body`)
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array)
+    size += buffer.length
+    if (size > maxBytes) throw tooLarge()
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new LakeError(400, 'invalidRequest', 'The request body is empty; send JSON')
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new LakeError(400, 'invalidRequest', `The request body is not valid JSON: ${errorMessage(error)}`)
+  }
+}
+
+function datasetOf(ctx: RouteContext) {
+  const raw = ctx.match[1] ?? ''
+  return ctx.store.dataset(decodeURIComponent(raw))
+}
+
+/** `$name=<JSON>` query-string parameters, as `@sanity/client` sends them. */
+export function paramsFromSearch(search: URLSearchParams): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  for (const [key, value] of search) {
+    if (!key.startsWith('$')) continue
+    try {
+      params[key.slice(1)] = JSON.parse(value)
+    } catch {
+      throw new LakeError(400, 'invalidParameter', `Parameter ${key} must be JSON-encoded, e.g. ${key}="her-2013" for a string (got ${value})`)
+    }
+  }
+  return params
+}
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`).join('; ')
+}
+
+const queryBody = z.object({
+  query: z.string({error: 'query must be a GROQ string'}),
+  params: z.record(z.string(), z.unknown()).optional(),
+  perspective: z.union([z.string(), z.array(z.string())]).optional(),
+})
+
+async function handleQuery(ctx: RouteContext): Promise<void> {
+  const dataset = datasetOf(ctx)
+  const started = performance.now()
+  let query: string
+  let params: Record<string, unknown>
+  let perspective: string | string[] | undefined = ctx.url.searchParams.get('perspective') ?? undefined
+  if (ctx.method === 'POST') {
+    const parsed = queryBody.safeParse(await ctx.readJson())
+    if (!parsed.success) throw new LakeError(400, 'invalidRequest', `Invalid query request: ${zodMessage(parsed.error)}`)
+    query = parsed.data.query
+    params = {...paramsFromSearch(ctx.url.searchParams), ...parsed.data.params}
+    perspective = parsed.data.perspective ?? perspective
+  } else {
+    const fromSearch = ctx.url.searchParams.get('query')
+    if (fromSearch === null) throw new LakeError(400, 'invalidRequest', 'Missing "query": send ?query=<GROQ> (and $name=<JSON> parameters)')
+    query = fromSearch
+    params = paramsFromSearch(ctx.url.searchParams)
+  }
+  const result = await dataset.query(query, params, parsePerspective(perspective), {
+    allowPrivate: ctx.authenticated,
+    projectId: ctx.options.projectId,
+  })
+  const ms = Math.round((performance.now() - started) * 1000) / 1000
+  const returnQuery = ctx.url.searchParams.get('returnQuery') !== 'false'
+  ctx.send(200, returnQuery ? {query, result, ms} : {result, ms})
+}
+
+const mutateBody = z.object({
+  mutations: z.array(z.unknown(), {error: 'mutations must be an array of mutation objects'}),
+  transactionId: z.string().min(1).optional(),
+})
+
+const VISIBILITIES = new Set(['sync', 'async', 'deferred'])
+
+function flag(search: URLSearchParams, name: string): boolean {
+  const value = search.get(name)
+  return value === 'true' || value === '1' || value === ''
+}
+
+function requireAuth(ctx: RouteContext, what: string): void {
+  if (!ctx.authenticated) {
+    throw new LakeError(401, 'unauthorized', `${what} needs a token: send Authorization: Bearer <token> (SANITY_API_WRITE_TOKEN, or the token file the lake wrote in its data folder)`)
+  }
+}
+
+async function handleMutate(ctx: RouteContext): Promise<void> {
+  requireAuth(ctx, 'Writing')
+  const dataset = datasetOf(ctx)
+  const parsed = mutateBody.safeParse(await ctx.readJson())
+  if (!parsed.success) throw new LakeError(400, 'invalidRequest', `Invalid mutate request: ${zodMessage(parsed.error)}`)
+  const search = ctx.url.searchParams
+  const visibility = search.get('visibility') ?? 'sync'
+  if (!VISIBILITIES.has(visibility)) throw new LakeError(400, 'invalidRequest', `visibility must be sync, async or deferred (got "${visibility}")`)
+  const transactionId = search.get('transactionId') ?? parsed.data.transactionId
+  const result = await dataset.transaction(parsed.data.mutations, {
+    ...(transactionId ? {transactionId} : {}),
+    dryRun: flag(search, 'dryRun'),
+    autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
+    identity: 'lake-token',
+  })
+  const returnDocuments = flag(search, 'returnDocuments')
+  const returnIds = flag(search, 'returnIds')
+  ctx.send(200, {
+    transactionId: result.transactionId,
+    results: result.results.map(({id, operation, document}) => (returnDocuments && document ? {id, operation, document} : {id, operation})),
+    ...(returnIds ? {documentIds: result.documentIds} : {}),
+  })
+}
+
+function handleDoc(ctx: RouteContext): void {
+  const dataset = datasetOf(ctx)
+  const ids = (ctx.match[2] ?? '')
+    .split(',')
+    .map((id) => decodeURIComponent(id))
+    .filter(Boolean)
+  const excludeContent = flag(ctx.url.searchParams, 'excludeContent')
+  const documents: Record<string, unknown>[] = []
+  const omitted: {id: string; reason: 'existence' | 'permission'}[] = []
+  for (const id of ids) {
+    if (!ctx.authenticated && !isPublicId(id)) {
+      omitted.push({id, reason: 'permission'})
+      continue
+    }
+    const doc = dataset.getDocument(id)
+    if (!doc) omitted.push({id, reason: 'existence'})
+    else documents.push(excludeContent ? {_id: doc._id, _type: doc._type, _rev: doc._rev} : doc)
+  }
+  ctx.send(200, {documents, omitted})
+}
+
+async function handleExport(ctx: RouteContext): Promise<void> {
+  const dataset = datasetOf(ctx)
+  const typesParam = ctx.url.searchParams.get('types')
+  const types = typesParam ? new Set(typesParam.split(',').filter(Boolean)) : undefined
+  const docs = dataset
+    .documents()
+    .filter((doc) => (ctx.authenticated || isPublicId(doc._id)) && (!types || types.has(doc._type)))
+  const {res} = ctx
+  res.statusCode = 200
+  res.setHeader('content-type', 'application/x-ndjson')
+  res.setHeader('cache-control', 'no-store')
+  let closed = false
+  res.on('close', () => {
+    closed = true
+  })
+  const BATCH = 500
+  for (let i = 0; i < docs.length && !closed; i += BATCH) {
+    const chunk = `${docs
+      .slice(i, i + BATCH)
+      .map((doc) => JSON.stringify(doc))
+      .join('\n')}\n`
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve)
+        res.once('close', resolve)
+      })
+    }
+  }
+  res.end()
+}

@@ -1,0 +1,90 @@
+/**
+ * Starts the embedded local Content Lake alone:
+ *   npm run lake -- [--port 3434] [--dir .lake] [--max-body 33554432]
+ */
+import {parseArgs} from 'node:util'
+
+import {defaultLakeDir, defaultLakePort} from '../lib/env'
+import {DEFAULT_MAX_BODY_BYTES, startLake} from '../lake'
+
+const HELP = `Usage: npm run lake -- [options]
+
+Starts the local Content Lake on 127.0.0.1 (Sanity's HTTP API, stored in SQLite).
+
+Options:
+  --port <port>      Port to listen on (default ${defaultLakePort}; 0 picks a free one)
+  --dir <folder>     Data folder (default ${defaultLakeDir})
+  --max-body <bytes> Largest accepted request body (default ${DEFAULT_MAX_BODY_BYTES})
+  --help             Show this help
+
+The write token is SANITY_API_WRITE_TOKEN if set; otherwise it is generated on first
+start and kept (mode 0600) in <dir>/token.`
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${HELP}\n`)
+  process.exit(2)
+}
+
+function parseInteger(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (!Number.isInteger(number) || number < min || number > max) fail(`--${name} must be an integer from ${min} to ${max} (got "${value}")`)
+  return number
+}
+
+async function main(): Promise<void> {
+  let values: {port?: string; dir?: string; 'max-body'?: string; help?: boolean}
+  try {
+    ;({values} = parseArgs({
+      options: {
+        port: {type: 'string'},
+        dir: {type: 'string'},
+        'max-body': {type: 'string'},
+        help: {type: 'boolean', short: 'h'},
+      },
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`)
+    return
+  }
+  const port = parseInteger(values.port, 'port', 0, 65535)
+  const maxBodyBytes = parseInteger(values['max-body'], 'max-body', 1024, 2 ** 32)
+
+  const lake = await startLake({
+    ...(port === undefined ? {} : {port}),
+    dir: values.dir ?? defaultLakeDir,
+    ...(maxBodyBytes === undefined ? {} : {maxBodyBytes}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  if (!lake.tokenFile) process.stdout.write('lake token: from SANITY_API_WRITE_TOKEN\n')
+  else process.stdout.write(`lake token file: ${lake.tokenFile}\n`)
+  process.stdout.write(`lake data folder: ${lake.dir}\n`)
+  process.stdout.write(`lake listening on ${lake.url}\n`)
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    process.stderr.write(`lake: ${signal}, closing\n`)
+    lake.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`lake: close failed: ${String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`lake: could not start: ${message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,125 @@
+import type {MutationEvent, SanityClient} from '@sanity/client'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {startTestLake, type TestLake} from './helpers'
+
+type ListenEvent = {type: string} & Record<string, unknown>
+
+let t: TestLake
+
+beforeEach(async () => {
+  t = await startTestLake()
+})
+
+afterEach(async () => {
+  await t.stop()
+})
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Subscribes and resolves once the welcome event arrived, so later writes are seen. */
+async function listen(client: SanityClient, query: string, params: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
+  const events: ListenEvent[] = []
+  const errors: unknown[] = []
+  const subscription = client
+    .listen(query, params, {events: ['welcome', 'mutation'], includeResult: true, ...options})
+    .subscribe({next: (event) => events.push(event as ListenEvent), error: (error: unknown) => errors.push(error)})
+  await waitFor(() => events.some((e) => e.type === 'welcome'), 'the welcome event')
+  return {events, errors, subscription, mutations: () => events.filter((e): e is ListenEvent & MutationEvent => e.type === 'mutation')}
+}
+
+describe('listen', () => {
+  it('streams appear, update and disappear events for documents matching the filter', async () => {
+    const listener = await listen(t.client, '*[_type == "review" && rating >= $min]', {min: 3}, {effectFormat: 'mendoza'})
+    const created = await t.client.create({_id: 'r1', _type: 'review', rating: 4})
+    await t.client.create({_id: 'other', _type: 'film', rating: 5})
+    const updated = await t.client.patch('r1').set({rating: 5}).commit()
+    await t.client.patch('r1').set({rating: 1}).commit()
+    await waitFor(() => listener.mutations().length >= 3, 'three mutation events')
+    listener.subscription.unsubscribe()
+
+    const [appear, update, disappear] = listener.mutations()
+    expect(listener.mutations()).toHaveLength(3)
+    expect(appear).toMatchObject({
+      documentId: 'r1',
+      transition: 'appear',
+      resultRev: created._rev,
+      transactionId: created._rev,
+      result: created,
+      visibility: 'query',
+      transactionTotalEvents: 1,
+      transactionCurrentEvent: 0,
+      mutations: [{create: {_id: 'r1', _type: 'review', rating: 4}}],
+      effects: {apply: [0, created], revert: [0, null]},
+    })
+    expect(appear).not.toHaveProperty('previousRev')
+    expect(update).toMatchObject({
+      documentId: 'r1',
+      transition: 'update',
+      previousRev: created._rev,
+      resultRev: updated._rev,
+      result: updated,
+      mutations: [{patch: {id: 'r1', set: {rating: 5}}}],
+    })
+    expect(disappear).toMatchObject({documentId: 'r1', transition: 'disappear', previousRev: updated._rev})
+    expect(typeof appear?.timestamp).toBe('string')
+    expect(listener.errors).toEqual([])
+  })
+
+  it('counts the events of one transaction', async () => {
+    const listener = await listen(t.client, '*[_type == "comment"]')
+    await t.client.transaction().create({_id: 'c1', _type: 'comment'}).create({_id: 'c2', _type: 'comment'}).create({_id: 'f1', _type: 'film'}).commit()
+    await waitFor(() => listener.mutations().length >= 2, 'two mutation events')
+    listener.subscription.unsubscribe()
+    expect(listener.mutations().map((e) => [e.documentId, e.transactionCurrentEvent, e.transactionTotalEvents])).toEqual([
+      ['c1', 0, 2],
+      ['c2', 1, 2],
+    ])
+  })
+
+  it('streams drafts only to listeners with the token', async () => {
+    const withToken = await listen(t.client, '*[_type == "review"]')
+    const anonymous = await listen(t.anonymous, '*[_type == "review"]')
+    await t.client.create({_id: 'drafts.r2', _type: 'review'})
+    await t.client.create({_id: 'r3', _type: 'review'})
+    await waitFor(() => withToken.mutations().length >= 2 && anonymous.mutations().length >= 1, 'events on both listeners')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    withToken.subscription.unsubscribe()
+    anonymous.subscription.unsubscribe()
+    expect(withToken.mutations().map((e) => e.documentId)).toEqual(['drafts.r2', 'r3'])
+    expect(anonymous.mutations().map((e) => e.documentId)).toEqual(['r3'])
+  })
+
+  it('answers a bad listen query with 400 before streaming', async () => {
+    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=${encodeURIComponent('*[_type ==')}`)
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as {error: {type: string}}).error.type).toBe('queryParseError')
+  })
+
+  it('sends keepalive comments and ends streams when the lake closes', async () => {
+    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=*`)
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    const reader = response.body?.getReader()
+    if (!reader) throw new Error('no body')
+    const decoder = new TextDecoder()
+    let text = ''
+    while (!text.includes(': keepalive')) {
+      const {value, done} = await reader.read()
+      if (done) break
+      text += decoder.decode(value)
+    }
+    expect(text).toMatch(/^event: welcome\ndata: \{"listenerName":"[A-Za-z0-9]+"\}\n\n/)
+    expect(text).toContain(': keepalive\n\n')
+    const closed = t.lake.close()
+    let done = false
+    while (!done) ({done} = await reader.read())
+    await closed
+    expect(done).toBe(true)
+  })
+})
