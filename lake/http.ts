@@ -283,8 +283,12 @@ function parseJson(body: Buffer): unknown {
 }
 
 function datasetOf(ctx: RouteContext) {
-  const raw = ctx.match[1] ?? ''
-  return ctx.store.dataset(decodeURIComponent(raw))
+  const name = decodeURIComponent(ctx.match[1] ?? '')
+  // Only authenticated callers create datasets; an anonymous read never writes to disk.
+  if (!ctx.authenticated && !ctx.store.hasDataset(name)) {
+    throw new LakeError(404, 'datasetNotFound', `Dataset "${name}" not found`)
+  }
+  return ctx.store.dataset(name)
 }
 
 /** `$name=<JSON>` query-string parameters, as `@sanity/client` sends them. */

@@ -1,4 +1,4 @@
-import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {Dataset} from './dataset'
@@ -41,6 +41,11 @@ export class LakeStore {
       this.#datasets.set(name, dataset)
     }
     return dataset
+  }
+
+  /** True when the dataset is open or exists on disk (without creating it). */
+  hasDataset(name: string): boolean {
+    return this.#datasets.has(name) || (isValidDatasetName(name) && existsSync(join(this.dir, 'datasets', `${name}.sqlite`)))
   }
 
   /** Names of datasets that exist on disk or are open. */

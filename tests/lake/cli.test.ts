@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
-import {rmSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
@@ -36,7 +37,11 @@ describe('npm run lake', () => {
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
       expect(run.output().stdout).toContain(`lake token file: ${dir}/token`)
-      const response = await fetch(`${match[1]}/v2025-02-19/data/query/production?query=count(*)`)
+      const url = `${match[1]}/v2025-02-19/data/query/production?query=count(*)`
+      // An anonymous read never creates a dataset; the token holder's read does.
+      expect((await fetch(url)).status).toBe(404)
+      const token = readFileSync(join(dir, 'token'), 'utf8').trim()
+      const response = await fetch(url, {headers: {Authorization: `Bearer ${token}`}})
       expect(await response.json()).toMatchObject({result: 0})
       run.child.kill('SIGTERM')
       expect(await run.exited).toBe(0)

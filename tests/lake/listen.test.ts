@@ -97,13 +97,17 @@ describe('listen', () => {
   })
 
   it('answers a bad listen query with 400 before streaming', async () => {
-    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=${encodeURIComponent('*[_type ==')}`)
+    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=${encodeURIComponent('*[_type ==')}`, {
+      headers: {Authorization: `Bearer ${t.lake.token}`},
+    })
     expect(response.status).toBe(400)
     expect(((await response.json()) as {error: {type: string}}).error.type).toBe('queryParseError')
   })
 
   it('sends keepalive comments and ends streams when the lake closes', async () => {
-    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=*`)
+    const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=*`, {
+      headers: {Authorization: `Bearer ${t.lake.token}`},
+    })
     expect(response.headers.get('content-type')).toContain('text/event-stream')
     const reader = response.body?.getReader()
     if (!reader) throw new Error('no body')
