@@ -11,7 +11,18 @@ import {structure} from './studio/structure'
 // Without a project id the Studio talks to the embedded local lake.
 const projectId = process.env.SANITY_STUDIO_PROJECT_ID || localProjectId
 const dataset = process.env.SANITY_STUDIO_DATASET || defaultDataset
-const apiHost = process.env.SANITY_STUDIO_API_HOST || undefined
+const apiHost = process.env.SANITY_STUDIO_API_HOST || localServerApiHost()
+
+/**
+ * The local server (server/) serves this Studio at https://<projectId>.localhost:<port>,
+ * the lake's own project host, so the API host follows the page: one build works on any port.
+ */
+function localServerApiHost(): string | undefined {
+  if (projectId !== localProjectId || typeof window === 'undefined') return undefined
+  const {protocol, hostname, port} = window.location
+  if (hostname !== `${projectId}.localhost`) return undefined
+  return `${protocol}//localhost${port ? `:${port}` : ''}`
+}
 
 export default defineConfig({
   name: 'default',
@@ -19,6 +30,8 @@ export default defineConfig({
   projectId,
   dataset,
   ...(apiHost ? {apiHost} : {}),
+  // The local server offers one login, "this computer": go straight to it.
+  ...(projectId === localProjectId ? {auth: {redirectOnSingle: true}} : {}),
   plugins: [structureTool({structure}), visionTool({defaultApiVersion: apiVersion})],
   schema: {types: schemaTypes},
   document: {actions: resolveDocumentActions},

@@ -1,0 +1,66 @@
+/**
+ * Serves the Studio and the local lake API on one loopback port:
+ *   npm run serve -- [--port 3434] [--dir .lake] [--studio dist]
+ * Build the Studio first ("npm run build").
+ */
+import {parseArgs} from 'node:util'
+
+import {defaultLakeDir, defaultLakePort} from '../lib/env'
+import {startServer} from '../server'
+
+const HELP = `Usage: npm run serve -- [options]
+
+Serves the built Studio and the local Content Lake API on 127.0.0.1, over HTTP/2 + TLS
+for the browser (plain HTTP on the same port for scripts and @sanity/client).
+
+Options:
+  --port <port>    Port (default ${defaultLakePort}; 0 picks a free one)
+  --dir <folder>   Data folder (default ${defaultLakeDir})
+  --studio <dir>   The built Studio (default dist; build it with "npm run build")
+  --help           Show this help`
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${HELP}\n`)
+  process.exit(2)
+}
+
+async function main(): Promise<void> {
+  let values: {port?: string; dir?: string; studio?: string; help?: boolean}
+  try {
+    ;({values} = parseArgs({
+      options: {port: {type: 'string'}, dir: {type: 'string'}, studio: {type: 'string'}, help: {type: 'boolean', short: 'h'}},
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`)
+    return
+  }
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port must be an integer from 0 to 65535 (got "${values.port}")`)
+
+  const server = await startServer({
+    ...(port === undefined ? {} : {port}),
+    dir: values.dir ?? defaultLakeDir,
+    studioDir: values.studio ?? 'dist',
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  process.stdout.write(
+    `Studio: ${server.studioUrl}\n` +
+      `  (the browser asks once to trust the local certificate ${server.certFile})\n` +
+      `API for scripts: ${server.apiUrl} (token in ${server.tokenFile ?? 'SANITY_API_WRITE_TOKEN'})\n`,
+  )
+  const stop = () => {
+    void server.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,6 @@
+/** The local app server: the lake's API, the Studio's support endpoints and the built Studio over HTTP/2 + TLS. */
+export {startServer, type RunningServer, type StartServerOptions} from './server'
+export {LOCAL_USER, registerStudioRoutes, type LocalUser, type StudioRoutesOptions} from './studio-api'
+export {parseActionsRequest, runActions, mutationsFor, type DocumentAction} from './actions'
+export {evaluateTextQuery, parseSearchTerms, rewriteTextQueries, usesTextQuery} from './search'
+export {loadOrCreateCertificate, certificateHosts} from './tls'

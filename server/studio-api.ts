@@ -1,0 +1,184 @@
+import {type LakeHandler, LakeError, parsePerspective, type RouteContext} from '../lake'
+import {paramsFromSearch} from '../lake/http'
+import {parseActionsRequest, runActions} from './actions'
+import {evaluateTextQuery, usesTextQuery} from './search'
+
+/**
+ * The parts of Sanity's API that the Studio needs beyond the lake's data API: the
+ * signed-in user, permissions, the Actions API, `text::query()` search, and quiet
+ * answers for hosted-only services (telemetry, journeys, history, help).
+ */
+
+export interface LocalUser {
+  id: string
+  name: string
+  email: string
+  role: string
+}
+
+export const LOCAL_USER: LocalUser = {id: 'local-editor', name: 'Local editor', email: 'editor@localhost', role: 'administrator'}
+
+export interface StudioRoutesOptions {
+  projectId: string
+  user?: LocalUser
+  /** Builds the redirect that hands the Studio its session (`/auth/login`); undefined when refused. */
+  login(ctx: RouteContext, origin: string | null): string | undefined
+}
+
+function userView(user: LocalUser) {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    profileImage: null,
+    provider: 'local',
+    role: user.role,
+    roles: [{name: user.role, title: 'Administrator', description: 'Full access on this computer'}],
+  }
+}
+
+/** Everything, for the local editor: the Studio greys out what a grant lacks. */
+const FULL_GRANTS = [{filter: '_id in path("**")', permissions: ['history', 'read', 'update', 'create', 'manage']}]
+
+function requireSession(ctx: RouteContext, what: string): void {
+  if (!ctx.authenticated) throw new LakeError(401, 'unauthorized', `${what} needs the Studio's local session or the lake token`)
+}
+
+function datasetOf(ctx: RouteContext, group = 1) {
+  return ctx.store.dataset(decodeURIComponent(ctx.match[group] ?? ''))
+}
+
+function keyValueBody(body: unknown): {key: string; value: unknown}[] {
+  const items = Array.isArray(body) ? body : [body]
+  return items.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null || !('key' in item) || typeof item.key !== 'string') {
+      throw new LakeError(400, 'invalidRequest', 'Send key-value pairs as [{"key": "...", "value": ...}]')
+    }
+    return {key: item.key, value: 'value' in item ? item.value : null}
+  })
+}
+
+export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutesOptions): void {
+  const user = options.user ?? LOCAL_USER
+  const projectId = options.projectId
+  // Studio preferences (`/users/me/keyvalue`) for this server's lifetime.
+  const keyValues = new Map<string, unknown>()
+  const project = () => ({
+    id: projectId,
+    displayName: 'Local Content Lake',
+    studioHost: null,
+    isBlocked: false,
+    isDisabled: false,
+    isDisabledByUser: false,
+    organizationId: null,
+    metadata: {externalStudioHost: null},
+    members: [{id: user.id, role: user.role, roles: [{name: user.role, title: 'Administrator'}], isRobot: false, isCurrentUser: true}],
+    features: [],
+  })
+  const ok = (body: unknown) => (ctx: RouteContext) => ctx.send(200, body)
+
+  handler
+    .route('GET', /^\/users\/me$/, (ctx) => ctx.send(200, ctx.authenticated ? userView(user) : {}))
+    .route('GET', /^\/users\/me\/keyvalue\/(.+)$/, (ctx) => {
+      const keys = decodeURIComponent(ctx.match[1] ?? '').split(',')
+      ctx.send(200, keys.map((key) => ({key, value: ctx.authenticated ? (keyValues.get(key) ?? null) : null})))
+    })
+    .route(['PUT', 'POST', 'PATCH'], /^\/users\/me\/keyvalue$/, async (ctx) => {
+      requireSession(ctx, 'Saving preferences')
+      const pairs = keyValueBody(await ctx.readJson())
+      for (const {key, value} of pairs) keyValues.set(key, value)
+      ctx.send(200, pairs)
+    })
+    .route('GET', /^\/users\/([^/]+)$/, (ctx) => {
+      const ids = decodeURIComponent(ctx.match[1] ?? '').split(',')
+      const found = ids.filter((id) => id === user.id).map(() => userView(user))
+      ctx.send(200, ids.length === 1 ? (found[0] ?? null) : found)
+    })
+    .route('GET', /^\/auth\/id$/, (ctx) => ctx.send(ctx.authenticated ? 200 : 401, ctx.authenticated ? {id: user.id} : {error: 'Unauthorized'}))
+    .route('GET', /^\/auth\/providers$/, (ctx) => {
+      const host = ctx.req.headers[':authority'] ?? ctx.req.headers.host ?? `localhost`
+      ctx.send(200, {
+        thirdPartyLogin: false,
+        sso: {saml: false},
+        providers: [{name: 'local', title: 'This computer (local session)', url: `https://${String(host)}/auth/login`}],
+      })
+    })
+    .route('GET', /^\/auth\/login$/, (ctx) => {
+      const target = options.login(ctx, ctx.url.searchParams.get('origin'))
+      if (!target) throw new LakeError(403, 'forbidden', 'The local session is only handed to the Studio served by this server, on this computer')
+      ctx.res.statusCode = 302
+      ctx.res.setHeader('location', target)
+      ctx.res.setHeader('cache-control', 'no-store')
+      ctx.res.setHeader('referrer-policy', 'no-referrer')
+      ctx.res.end()
+    })
+    .route('POST', /^\/auth\/logout$/, ok({}))
+    .route('GET', /^\/projects\/([^/]+)$/, ok(project()))
+    .route('GET', /^\/projects\/([^/]+)\/datasets$/, (ctx) => {
+      // The comments add-on asks for its own dataset profile; there is none locally.
+      if (ctx.url.searchParams.get('datasetProfile')) return ctx.send(200, [])
+      ctx.send(200, ctx.store.datasetNames().map((name) => ({name, aclMode: 'private', tags: []})))
+    })
+    .route('GET', /^\/projects\/([^/]+)\/datasets\/([^/]+)\/acl$/, ok(FULL_GRANTS))
+    .route('GET', /^\/projects\/([^/]+)\/grants$/, ok({}))
+    .route('GET', /^\/projects\/([^/]+)\/user-applications(\/.*)?$/, ok([]))
+    .route('GET', /^\/projects\/([^/]+)\/datasets\/([^/]+)\/settings\/.*$/, ok({}))
+    .route('GET', /^\/features$/, ok([]))
+    .route('GET', /^\/schedules\/([^/]+)\/([^/]+)$/, ok({schedules: []}))
+    .route('GET', /^\/journey\/announcements$/, ok([]))
+    .route(['GET', 'POST'], /^\/journey\/.*$/, ok({}))
+    .route('GET', /^\/intake\/telemetry-status$/, ok({status: 'denied'}))
+    .route('POST', /^\/intake\/.*$/, ok({}))
+    .route(['GET', 'HEAD'], /^\/ping$/, (ctx) => {
+      ctx.res.statusCode = 200
+      ctx.res.setHeader('content-type', 'text/plain')
+      ctx.res.end('PONG')
+    })
+    .route('GET', /^\/help$/, ok({}))
+    .route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, ok({totalCount: 0, references: []}))
+    .route('GET', /^\/data\/history\/([^/]+)\/transactions\/.*$/, (ctx) => {
+      // No history is kept: an empty NDJSON stream.
+      ctx.res.statusCode = 200
+      ctx.res.setHeader('content-type', 'application/x-ndjson')
+      ctx.res.end('')
+    })
+    .route('GET', /^\/data\/history\/([^/]+)\/documents\/(.+)$/, ok({documents: []}))
+    .route('GET', /^\/data\/history\/([^/]+)\/events\/.*$/, ok({events: [], nextCursor: ''}))
+    .route('POST', /^\/data\/actions\/([^/]+)$/, async (ctx) => {
+      requireSession(ctx, 'Writing')
+      const request = parseActionsRequest(await ctx.readJson())
+      ctx.send(200, await runActions(datasetOf(ctx), request, user.id))
+    })
+    .route(['GET', 'POST'], /^\/data\/query\/([^/]+)$/, searchAwareQuery)
+}
+
+/** `/data/query` as the lake serves it, plus `text::query()` (see search.ts). */
+async function searchAwareQuery(ctx: RouteContext): Promise<void> {
+  let query: string | null
+  let params: Record<string, unknown> = paramsFromSearch(ctx.url.searchParams)
+  let perspective: unknown = ctx.url.searchParams.get('perspective') ?? undefined
+  if (ctx.method === 'POST') {
+    const body = await ctx.readJson()
+    if (typeof body !== 'object' || body === null || !('query' in body) || typeof body.query !== 'string') {
+      throw new LakeError(400, 'invalidRequest', 'Invalid query request: query must be a GROQ string')
+    }
+    query = body.query
+    if ('params' in body && typeof body.params === 'object' && body.params !== null) params = {...params, ...(body.params as Record<string, unknown>)}
+    if ('perspective' in body && body.perspective !== undefined) perspective = body.perspective
+  } else {
+    query = ctx.url.searchParams.get('query')
+    if (query === null) throw new LakeError(400, 'invalidRequest', 'Missing "query": send ?query=<GROQ> (and $name=<JSON> parameters)')
+  }
+  if (typeof perspective !== 'string' && !(Array.isArray(perspective) && perspective.every((p) => typeof p === 'string')) && perspective !== undefined) {
+    throw new LakeError(400, 'invalidPerspective', 'perspective must be a string or a list of strings')
+  }
+  const dataset = datasetOf(ctx)
+  const started = performance.now()
+  const resolved = parsePerspective(perspective as string | string[] | undefined)
+  const queryOptions = {allowPrivate: ctx.authenticated, projectId: ctx.options.projectId}
+  const result = usesTextQuery(query)
+    ? await evaluateTextQuery(dataset, query, params, resolved, queryOptions)
+    : await dataset.query(query, params, resolved, queryOptions)
+  const ms = Math.round((performance.now() - started) * 1000) / 1000
+  ctx.send(200, ctx.url.searchParams.get('returnQuery') !== 'false' ? {query, result, ms} : {result, ms})
+}

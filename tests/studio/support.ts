@@ -1,0 +1,116 @@
+import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join, relative, resolve} from 'node:path'
+
+import {createClient, type IdentifiedSanityDocumentStub, type SanityClient} from '@sanity/client'
+
+import {importReview, parseFacts} from '../../importer/index'
+import {apiVersion, defaultDataset, localProjectId} from '../../lib/constants'
+import herFacts from '../../seed/her-2013.facts'
+import type {RunningServer} from '../../server'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+
+/** Chromium from the OS package; the tests never download browsers. */
+export function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(path)) {
+    throw new Error(
+      `Chromium is missing at ${path}: the Studio end-to-end test drives a real browser.\n` +
+        'Install it with "apt-get install -y chromium" (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.',
+    )
+  }
+  return path
+}
+
+/** What a Studio build depends on. */
+const BUILD_INPUTS = ['sanity.config.ts', 'sanity.cli.ts', 'package-lock.json', 'schemas', 'studio', 'lib']
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return []
+  if (statSync(path).isFile()) return [path]
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)))
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256')
+  for (const input of BUILD_INPUTS) {
+    for (const file of filesUnder(join(ROOT, input))) {
+      hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0')
+    }
+  }
+  return hash.digest('hex')
+}
+
+/** Builds the Studio into `outDir` unless a build of the same sources is already there. */
+export async function ensureStudioBuild(outDir: string): Promise<{built: boolean}> {
+  const stamp = join(outDir, '.source-hash')
+  const wanted = sourceHash()
+  if (existsSync(join(outDir, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return {built: false}
+  // The Studio must target the local lake: no hosted project settings leak into the bundle.
+  const env: NodeJS.ProcessEnv = {...process.env, SANITY_TELEMETRY_DISABLED: '1'}
+  for (const name of ['SANITY_STUDIO_PROJECT_ID', 'SANITY_STUDIO_DATASET', 'SANITY_STUDIO_API_HOST']) delete env[name]
+  const output: string[] = []
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/sanity'), ['build', outDir, '--yes'], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+    child.on('error', reject)
+    child.on('close', resolveExit)
+  })
+  if (code !== 0) throw new Error(`sanity build failed (exit ${code}):\n${output.join('')}`)
+  writeFileSync(stamp, wanted)
+  return {built: true}
+}
+
+export function lakeClient(server: RunningServer): SanityClient {
+  return createClient({
+    projectId: localProjectId,
+    dataset: defaultDataset,
+    apiVersion,
+    apiHost: server.apiUrl,
+    useProjectHostname: false,
+    token: server.token,
+    useCdn: false,
+    perspective: 'raw',
+  })
+}
+
+export const HER_REVIEW_FILE = join(ROOT, 'seed/her-2013-user-review.txt')
+
+/** The Her review through the importer (film, people, review), plus a pending reader comment on it. */
+export async function seedHer(client: SanityClient): Promise<{reviewId: string; filmId: string; commentId: string}> {
+  const {documents} = importReview(readFileSync(HER_REVIEW_FILE, 'utf8'), {fileName: HER_REVIEW_FILE, facts: parseFacts(herFacts, 'seed/her-2013.facts.ts')})
+  const review = documents.find((doc) => doc._type === 'review')
+  const film = documents.find((doc) => doc._type === 'film')
+  if (!review || !film) throw new Error('The importer built no review or film from the Her review')
+  const commentId = 'comment-e2e-pending'
+  const transaction = client.transaction()
+  for (const doc of documents) transaction.createOrReplace(doc as IdentifiedSanityDocumentStub)
+  transaction.createOrReplace({
+    _id: commentId,
+    _type: 'comment',
+    review: {_type: 'reference', _ref: review._id},
+    authorName: 'Ada Reader',
+    body: 'The ending made me cry. Thanks for the thoughtful review!',
+    status: 'pending',
+    createdAt: '2024-05-01T10:00:00.000Z',
+  })
+  await transaction.commit()
+  return {reviewId: review._id, filmId: film._id, commentId}
+}
+
+/** Polls until `read` returns a value `accept` takes, or fails with the last value seen. */
+export async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  for (;;) {
+    last = await read()
+    if (accept(last)) return last
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200))
+  }
+}
