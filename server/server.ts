@@ -1,3 +1,4 @@
+import {toFetchRequest, writeFetchResponse} from '../comments/node'
 import {createServer as createHttpServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session} from 'node:http2'
 import {createServer as createNetServer, type AddressInfo, type Socket} from 'node:net'
@@ -29,7 +30,16 @@ export interface StartServerOptions {
   keepAliveMs?: number
   /** Status and error lines. Default: nowhere. */
   log?: (line: string) => void
+  /**
+   * Pages and endpoints for the plain hosts (`localhost`, `127.0.0.1`), e.g. the reference site
+   * and `/api/comments`, as a Fetch handler made once the port is known; `undefined` from it
+   * means "not mine" (answered 404). Without it, those hosts redirect to the Studio.
+   */
+  app?: (server: {apiUrl: string; token: string; projectId: string}) => AppHandler
 }
+
+/** A Fetch-API handler; `undefined` when the path is not its own. */
+export type AppHandler = (request: Request) => Promise<Response | undefined>
 
 export interface RunningServer {
   /** The one URL to open: the Studio, e.g. `https://local.localhost:3434/`. */
@@ -105,6 +115,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       },
     })
     const serveStudio = createStaticHandler(options.studioDir ?? 'dist')
+    let appHandler: AppHandler | undefined
 
     const app = (req: AnyRequest, res: AnyResponse) => {
       const authority = req.headers[':authority'] ?? req.headers.host
@@ -124,6 +135,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       // Pages only from the project host over TLS: the Studio derives its API host from it.
       const encrypted = 'encrypted' in req.socket && req.socket.encrypted === true
       const hostname = typeof authority === 'string' ? authority.replace(/:\d+$/, '') : ''
+      if (appHandler && hostname !== projectHost) {
+        void serveApp(appHandler, req, res, log)
+        return
+      }
       if (!encrypted || hostname !== projectHost) {
         res.statusCode = 302
         res.setHeader('location', `${studioOrigin()}${url.pathname}${url.search}`)
@@ -179,6 +194,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     })
     port = (front.address() as AddressInfo).port
     const loopbackHost = host.includes(':') ? `[${host}]` : host
+    appHandler = options.app?.({apiUrl: `http://${loopbackHost}:${port}`, token, projectId})
 
     let closing: Promise<void> | undefined
     return {
@@ -214,5 +230,23 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } catch (error) {
     store.close()
     throw error
+  }
+}
+
+/** Runs a Fetch handler for a Node request; errors become a bare 500 (details only in the log). */
+async function serveApp(handler: AppHandler, req: AnyRequest, res: AnyResponse, log: (line: string) => void) {
+  try {
+    const response =
+      (await handler(toFetchRequest(req))) ??
+      new Response('Not found\n', {status: 404, headers: {'content-type': 'text/plain; charset=utf-8'}})
+    await writeFetchResponse(req, res, response)
+  } catch (error) {
+    log(`app handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    if (!res.headersSent) {
+      res.statusCode = 500
+      res.end('Internal error\n')
+    } else {
+      res.end()
+    }
   }
 }

@@ -1,0 +1,151 @@
+/**
+ * `npm start`: builds the Studio when its sources changed, starts the local server (lake API,
+ * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds the Her
+ * review (idempotent) and prints where everything is.
+ *
+ *   npm start -- [--port 3434] [--dir .lake] [--no-seed]
+ */
+import {join, resolve} from 'node:path'
+import {parseArgs} from 'node:util'
+
+import {createClient} from '@sanity/client'
+
+import {createCommentHandler} from '../comments'
+import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort} from '../lib/constants'
+import {startServer} from '../server'
+import {ensureStudioBuild} from '../server/studio-build'
+import {createSiteApp, createSiteHandler} from '../site'
+import {defaultDeps as seedDeps, run as seed} from './seed'
+
+export interface StartOptions {
+  port: number
+  dir: string
+  seed: boolean
+}
+
+const HELP = `Usage: npm start -- [options]
+
+Starts everything on this computer (127.0.0.1 only): the local Content Lake API, Sanity Studio,
+the reference review site and the comment endpoint, and seeds the Her review.
+
+Options:
+  --port <port>   Port (default ${defaultLakePort}; 0 picks a free one)
+  --dir <folder>  Data folder (default ${defaultLakeDir})
+  --no-seed       Do not import the Her review
+  --help          Show this help`
+
+export function parseStartArgs(
+  argv: readonly string[],
+): StartOptions | {help: true} | {error: string} {
+  try {
+    const {values} = parseArgs({
+      args: [...argv],
+      options: {
+        port: {type: 'string'},
+        dir: {type: 'string'},
+        'no-seed': {type: 'boolean'},
+        help: {type: 'boolean', short: 'h'},
+      },
+      strict: true,
+    })
+    if (values.help) return {help: true}
+    const port = values.port === undefined ? defaultLakePort : Number(values.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      return {error: `--port must be a whole number from 0 to 65535, not "${values.port}"`}
+    }
+    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed']}
+  } catch (error) {
+    return {error: error instanceof Error ? error.message : String(error)}
+  }
+}
+
+export async function run(
+  options: StartOptions,
+  log: (line: string) => void = (line) => console.log(line),
+) {
+  const root = resolve(import.meta.dirname, '..')
+  await ensureStudioBuild(join(root, 'dist'), log)
+  const clientFor = (apiUrl: string, token?: string) =>
+    createClient({
+      projectId: 'local',
+      dataset: defaultDataset,
+      apiVersion,
+      apiHost: apiUrl,
+      useProjectHostname: false,
+      useCdn: false,
+      ...(token ? {token} : {}),
+    })
+  const server = await startServer({
+    port: options.port,
+    dir: options.dir,
+    studioDir: join(root, 'dist'),
+    log: (line) => console.error(line),
+    app: ({apiUrl, token}) =>
+      createSiteApp({
+        // Readers see what anonymous clients see: published documents only.
+        site: createSiteHandler({client: clientFor(apiUrl), log: (line) => console.error(line)}),
+        comments: createCommentHandler({
+          client: clientFor(apiUrl, token),
+          onError: (error) => console.error(error),
+        }),
+      }),
+  })
+  if (options.seed) {
+    const deps = seedDeps()
+    const code = await seed(
+      {file: join(root, 'seed/her-2013-user-review.txt'), dryRun: false},
+      {
+        ...deps,
+        target: () => ({
+          kind: 'lake',
+          projectId: 'local',
+          dataset: defaultDataset,
+          token: server.token,
+          apiHost: server.apiUrl,
+        }),
+      },
+    )
+    if (code !== 0) {
+      await server.close()
+      throw new Error('Seeding the Her review failed (see above).')
+    }
+  }
+  const site = `http://127.0.0.1:${server.port}`
+  log(
+    [
+      '',
+      `Studio:          ${server.studioUrl}`,
+      `                 (your browser asks once to trust the local certificate ${server.certFile})`,
+      `Review page:     ${site}/reviews/her-2013-falling-in-love-with-ai`,
+      `Site:            ${site}/`,
+      `API:             ${server.apiUrl}  (token in ${server.tokenFile ?? 'SANITY_API_WRITE_TOKEN'})`,
+      '',
+      'Query it:',
+      `  curl '${server.apiUrl}/v${apiVersion}/data/query/${defaultDataset}?query=*%5B_type%3D%3D%22film%22%5D%7Btitle%7D'`,
+      `  createClient({projectId: 'local', dataset: '${defaultDataset}', apiHost: '${server.apiUrl}', useProjectHostname: false, apiVersion: '${apiVersion}', useCdn: false})`,
+      '',
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  )
+  return server
+}
+
+const parsed = parseStartArgs(process.argv.slice(2))
+if ('help' in parsed) {
+  console.log(HELP)
+} else if ('error' in parsed) {
+  console.error(`${parsed.error}\n\n${HELP}`)
+  process.exitCode = 2
+} else {
+  run(parsed).then(
+    (server) => {
+      const stop = () => void server.close().then(() => process.exit(0))
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error)
+      process.exitCode = 1
+    },
+  )
+}
