@@ -91,6 +91,11 @@ describe('review page', () => {
       const html = await (await get(`/reviews/${HER_SLUG}`)).text()
       expect(html).toContain('<h1>Falling in love with an OS</h1>')
       expect(html).not.toContain('DRAFT-TITLE')
+      // Even a client set up to read drafts is switched to the published perspective (and off the CDN).
+      const draftsClient = createSiteHandler({client: site.client.withConfig({perspective: 'drafts', useCdn: true})})
+      const draftsHtml = (await (await draftsClient(new Request(`http://localhost/reviews/${HER_SLUG}`)))?.text()) ?? ''
+      expect(draftsHtml).toContain('<h1>Falling in love with an OS</h1>')
+      expect(draftsHtml).not.toContain('DRAFT-TITLE')
     } finally {
       await site.client.delete(`drafts.${HER_REVIEW_ID}`)
       await site.client.patch(HER_REVIEW_ID).set({title: 'Falling in love with AI'}).commit()
