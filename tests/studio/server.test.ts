@@ -1,0 +1,164 @@
+/**
+ * The local app server without a browser: one port for TLS (HTTP/2) and plain HTTP, the
+ * loopback-only session, the Actions API the Studio writes through, and text::query search.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {request as httpRequest} from 'node:http'
+import {connect, type ClientHttp2Session} from 'node:http2'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {SanityClient} from '@sanity/client'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {type RunningServer, startServer} from '../../server'
+import {lakeClient, seedHer} from './support'
+
+interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+describe('local app server', () => {
+  let server: RunningServer
+  let client: SanityClient
+  let dir: string
+  let h2: ClientHttp2Session
+  let ids: {reviewId: string; filmId: string; commentId: string}
+
+  /** An HTTP/2 request over TLS, as the browser makes it (the certificate is self-signed). */
+  const secure = (path: string, options: {method?: string; host?: string; headers?: Record<string, string>; body?: unknown} = {}) =>
+    new Promise<Answer>((resolveAnswer, reject) => {
+      const stream = h2.request({
+        ':method': options.method ?? 'GET',
+        ':path': path,
+        ':authority': options.host ?? `local.localhost:${server.port}`,
+        ...(options.body === undefined ? {} : {'content-type': 'application/json'}),
+        ...options.headers,
+      })
+      let body = ''
+      let headers: Record<string, string | string[] | undefined> = {}
+      stream.on('response', (received) => {
+        headers = received as Record<string, string | string[] | undefined>
+      })
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk: string) => (body += chunk))
+      stream.on('end', () => resolveAnswer({status: Number(headers[':status']), headers, body}))
+      stream.on('error', reject)
+      stream.end(options.body === undefined ? undefined : JSON.stringify(options.body))
+    })
+
+  /** The Studio's session, fetched the way the Studio gets it: the login redirect's `#token=`. */
+  const session = async () => {
+    const answer = await secure(`/auth/login?origin=${encodeURIComponent(`https://local.localhost:${server.port}/`)}`)
+    const token = /#token=(.+)$/.exec(String(answer.headers.location))?.[1]
+    if (!token) throw new Error(`no session in ${String(answer.headers.location)}`)
+    return token
+  }
+
+  const actions = async (body: unknown, token?: string) =>
+    secure('/v2025-02-19/data/actions/production', {method: 'POST', body, headers: token ? {authorization: `Bearer ${token}`} : {}})
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'server-test-'))
+    server = await startServer({port: 0, dir, studioDir: join(dir, 'no-studio')})
+    client = lakeClient(server)
+    ids = await seedHer(client)
+    h2 = connect(`https://localhost:${server.port}`, {rejectUnauthorized: false})
+  })
+
+  afterAll(async () => {
+    h2?.close()
+    await server?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  test('serves HTTP/2 over TLS and plain HTTP on the same loopback port', async () => {
+    expect(server.studioUrl).toBe(`https://local.localhost:${server.port}/`)
+    const overTls = await secure('/v2025-02-19/data/query/production?query=count(*[_type=="film"])')
+    expect(JSON.parse(overTls.body).result).toBe(1)
+    expect(await client.fetch('count(*[_type == "review"])')).toBe(1)
+    // Pages over plain HTTP go to the Studio's TLS origin.
+    const page = await new Promise<Answer>((resolveAnswer, reject) => {
+      httpRequest(`${server.apiUrl}/structure`, (res) => {
+        res.resume()
+        res.on('end', () => resolveAnswer({status: res.statusCode ?? 0, headers: res.headers, body: ''}))
+      })
+        .on('error', reject)
+        .end()
+    })
+    expect(page.status).toBe(302)
+    expect(page.headers.location).toBe(`https://local.localhost:${server.port}/structure`)
+  })
+
+  test('hands the session only to its own Studio origin, and refuses other hosts', async () => {
+    const token = await session()
+    expect(token.length).toBeGreaterThanOrEqual(32)
+    expect(token).not.toBe(server.token)
+    for (const origin of ['https://evil.example/', `http://local.localhost:${server.port}/`, `https://local.localhost:1/`]) {
+      expect((await secure(`/auth/login?origin=${encodeURIComponent(origin)}`)).status).toBe(403)
+    }
+    // A DNS name re-bound to 127.0.0.1 is not a loopback host name.
+    expect((await secure('/v2025-02-19/users/me', {host: `attacker.example:${server.port}`})).status).toBe(403)
+    expect(JSON.parse((await secure('/v2025-02-19/users/me')).body)).toEqual({})
+    const me = JSON.parse((await secure('/v2025-02-19/users/me', {headers: {authorization: `Bearer ${token}`}})).body)
+    expect(me.id).toBe('local-editor')
+  })
+
+  test('writes through the Actions API need the session; edit makes the draft, publish replaces the published document', async () => {
+    const token = await session()
+    const edit = {
+      actionType: 'sanity.action.document.edit',
+      draftId: `drafts.${ids.filmId}`,
+      publishedId: ids.filmId,
+      patch: {set: {logline: 'Edited through the Actions API.'}},
+    }
+    expect((await actions({actions: [edit]})).status).toBe(401)
+    const published = await client.getDocument(ids.filmId)
+    const edited = await actions({actions: [edit], transactionId: 'tx-edit-1'}, token)
+    expect(edited.status).toBe(200)
+    expect(JSON.parse(edited.body)).toEqual({transactionId: 'tx-edit-1'})
+    const draft = await client.getDocument(`drafts.${ids.filmId}`)
+    expect(draft).toMatchObject({title: published?.title, logline: 'Edited through the Actions API.', _rev: 'tx-edit-1'})
+
+    const stale = await actions({actions: [{actionType: 'sanity.action.document.publish', draftId: `drafts.${ids.filmId}`, publishedId: ids.filmId, ifPublishedRevisionId: 'not-the-revision'}]}, token)
+    expect(stale.status).toBe(409)
+    const publish = await actions(
+      {actions: [{actionType: 'sanity.action.document.publish', draftId: `drafts.${ids.filmId}`, publishedId: ids.filmId, ifPublishedRevisionId: published?._rev}]},
+      token,
+    )
+    expect(publish.status).toBe(200)
+    expect(await client.getDocument(`drafts.${ids.filmId}`)).toBeUndefined()
+    expect(await client.getDocument(ids.filmId)).toMatchObject({logline: 'Edited through the Actions API.', _createdAt: published?._createdAt})
+  })
+
+  test('create then publish in one request, and unsupported actions are refused by name', async () => {
+    const token = await session()
+    const created = await actions(
+      {
+        actions: [
+          {actionType: 'sanity.action.document.create', publishedId: 'person-test-new', attributes: {_id: 'drafts.person-test-new', _type: 'person', name: 'New Person'}, ifExists: 'fail'},
+          {actionType: 'sanity.action.document.publish', draftId: 'drafts.person-test-new', publishedId: 'person-test-new'},
+        ],
+      },
+      token,
+    )
+    expect(created.status).toBe(200)
+    expect(await client.getDocument('person-test-new')).toMatchObject({name: 'New Person'})
+    const unknown = await actions({actions: [{actionType: 'sanity.action.document.variant.publish', publishedId: 'x'}]}, token)
+    expect(unknown.status).toBe(400)
+    expect(unknown.body).toContain('sanity.action.document.variant.publish')
+  })
+
+  test('text::query search as the Studio sends it finds the film and the review for "Her"', async () => {
+    const query = '*[_type in $__types && ([@, _id] match text::query($__query) || references($__rawQuery))]{_id, _type} | order(_id asc)'
+    const result = await client.fetch<{_id: string}[]>(query, {__types: ['film', 'review', 'person'], __query: 'Her*', __rawQuery: 'Her'})
+    expect(result.map((doc) => doc._id)).toEqual(expect.arrayContaining([ids.filmId, ids.reviewId]))
+    // Exclusions and unmatched words narrow the result; the hidden text never leaks into results.
+    expect(await client.fetch('*[_type == "film" && @ match text::query("Her -drama")]._id')).toEqual([])
+    const whole = await client.fetch<Record<string, unknown>[]>('*[_type == "film" && [@, _id] match text::query("Theodore*")]')
+    expect(whole.map((doc) => doc._id)).toEqual([ids.filmId])
+    expect(Object.keys(whole[0] ?? {}).some((key) => key.includes('lake:text'))).toBe(false)
+  })
+})
