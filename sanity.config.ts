@@ -4,7 +4,7 @@ import {structureTool} from 'sanity/structure'
 
 import {apiVersion, defaultDataset, localProjectId} from './lib/constants'
 import {schemaTypes} from './schemas'
-import {resolveDocumentActions} from './studio/actions'
+import {resolveDocumentActions, withoutCommentTemplates} from './studio/actions'
 import {structure} from './studio/structure'
 
 // Build-time settings (Sanity inlines SANITY_STUDIO_* variables into the bundle).
@@ -33,6 +33,6 @@ export default defineConfig({
   // The local server offers one login, "this computer": go straight to it.
   ...(projectId === localProjectId ? {auth: {redirectOnSingle: true}} : {}),
   plugins: [structureTool({structure}), visionTool({defaultApiVersion: apiVersion})],
-  schema: {types: schemaTypes},
+  schema: {types: schemaTypes, templates: withoutCommentTemplates},
   document: {actions: resolveDocumentActions},
 })

@@ -3,8 +3,9 @@ import type {SanityClient} from '@sanity/client'
 import type {CommentStatus} from '../schemas/constants'
 import {bodyKindOf, decodeBody, readBodyLimited} from './body'
 import {clientAddressOf} from './client-address'
+import {isPublicId, privateCommentId} from './ids'
 import {SlidingWindowRateLimiter, type RateLimitOptions} from './rate-limit'
-import {isRecord, PUBLIC_ID, validateCommentInput, type FieldError} from './validation'
+import {isRecord, validateCommentInput, type FieldError} from './validation'
 
 /** The part of `@sanity/client` the handler uses; a client with a write token. */
 export type CommentClient = Pick<SanityClient, 'fetch' | 'create'>
@@ -14,7 +15,10 @@ export interface CommentHandlerOptions {
   client: CommentClient
   /** Clock for `createdAt` and the rate limiter. Default: the system clock. */
   now?: () => Date
-  /** New document ids; must be public Sanity ids (no `.`). Default `comment-<random UUID>`. */
+  /**
+   * The comment's public id (no `.`), where it will be once approved; the submission itself is
+   * stored at the private `moderation.<id>`. Default `comment-<random UUID>`.
+   */
   idGenerator?: () => string
   /** Per-client sliding window. Default 5 submissions per 60 seconds; `false` turns it off. */
   rateLimit?: RateLimitOptions | false
@@ -34,10 +38,12 @@ export interface CommentHandlerOptions {
 
 /** The fields a stored comment has besides the system fields Sanity adds. */
 export interface NewCommentDocument {
+  /** Always private (`moderation.comment-…`): only approved comments are at a public id. */
   _id: string
   _type: 'comment'
   review: {_type: 'reference'; _ref: string}
-  parent?: {_type: 'reference'; _ref: string}
+  /** Weak: moderation may move the parent back to its private id, and that must not be blocked. */
+  parent?: {_type: 'reference'; _ref: string; _weak: true}
   authorName: string
   body: string
   status: CommentStatus
@@ -51,14 +57,16 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 const ALLOW = 'POST'
 
-// One round trip for both lookups; an absent parent id is null and matches nothing.
+// One round trip for both lookups; an absent parent id is null and matches nothing. Only documents
+// at public ids (`path("*")`: no `.`) count: the handler's token also reads private ones, and a
+// review or comment readers cannot see must answer exactly like one that does not exist.
 const LOOKUP_BY_SLUG = `{
-  "review": *[_type == "review" && slug.current == $review] | order(_id asc)[0]._id,
-  "parent": *[_type == "comment" && _id == $parentId][0]{_id, status, "review": review._ref}
+  "review": *[_type == "review" && slug.current == $review && _id in path("*")] | order(_id asc)[0]._id,
+  "parent": *[_type == "comment" && _id == $parentId && _id in path("*")][0]{_id, status, "review": review._ref}
 }`
 const LOOKUP_BY_ID = `{
-  "review": *[_type == "review" && _id == $review][0]._id,
-  "parent": *[_type == "comment" && _id == $parentId][0]{_id, status, "review": review._ref}
+  "review": *[_type == "review" && _id == $review && _id in path("*")][0]._id,
+  "parent": *[_type == "comment" && _id == $parentId && _id in path("*")][0]{_id, status, "review": review._ref}
 }`
 
 interface Lookup {
@@ -156,15 +164,17 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
     }
 
     const id = idGenerator()
-    if (!PUBLIC_ID.test(id)) {
+    if (!isPublicId(id)) {
       onError(new Error(`idGenerator returned "${id}", which is not a public document id`))
       return unavailable()
     }
+    // A honeypot hit takes exactly the same path as a reader's comment (same lookups, same write,
+    // same private id, same answer); only the stored status differs, and nobody anonymous can read it.
     const document: NewCommentDocument = {
-      _id: id,
+      _id: privateCommentId(id),
       _type: 'comment',
       review: {_type: 'reference', _ref: lookup.review},
-      ...(input.parentId ? {parent: {_type: 'reference' as const, _ref: input.parentId}} : {}),
+      ...(input.parentId ? {parent: {_type: 'reference' as const, _ref: input.parentId, _weak: true as const}} : {}),
       authorName: input.authorName,
       body: input.body,
       status: input.honeypotHit ? 'spam' : 'pending',
@@ -176,7 +186,7 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
       onError(error)
       return unavailable()
     }
-    // A honeypot hit gets the same answer as a reader, so bots cannot tell they were caught.
+    // The public id the comment gets once approved; a bot's answer looks the same.
     return json(201, {id, status: 'pending'})
   }
 }

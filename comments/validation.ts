@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {PUBLIC_ID} from './ids'
+
 /** One problem with one input field, phrased as a whole sentence for the reader. */
 export interface FieldError {
   field: string
@@ -19,8 +21,6 @@ export type CommentInput = {
 export const AUTHOR_NAME_MAX = 80
 export const BODY_MAX = 5000
 
-/** Public Sanity document ids: no `.` (that would make them drafts, versions or private). */
-export const PUBLIC_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 const SLUG_MAX = 200
 

@@ -1,6 +1,7 @@
 import {CommentIcon} from '@sanity/icons/Comment'
 import {defineField, defineType, getPublishedId} from 'sanity'
 
+import {isPublicId} from '../comments/ids'
 import {COMMENT_STATUSES, titleOf} from './constants'
 
 /** How much of the body a preview shows. */
@@ -9,12 +10,25 @@ const PREVIEW_LENGTH = 80
 /**
  * A reader's comment on a review. Public once approved, so it holds no e-mail
  * address, IP or other personal data: only the name the reader chose to show.
+ *
+ * Where it is stored says its moderation state: pending, rejected and spam comments live at the
+ * private id `moderation.comment-…`, approved ones at the public `comment-…`. The Approve and
+ * Reject actions move them (see `comments/moderation.ts`); `status` is theirs to set.
  */
 export const comment = defineType({
   name: 'comment',
   title: 'Comment',
   type: 'document',
   icon: CommentIcon,
+  // Belt and braces for edits made outside the Approve/Reject actions.
+  validation: (rule) =>
+    rule.custom((document) => {
+      const value = document as {_id?: string; status?: string} | undefined
+      if (!value?._id || value.status === 'approved') return true
+      return isPublicId(getPublishedId(value._id))
+        ? 'Only approved comments may be public: use Reject to take this comment back into moderation.'
+        : true
+    }),
   fields: [
     defineField({
       name: 'review',
@@ -28,13 +42,16 @@ export const comment = defineType({
       title: 'In reply to',
       type: 'reference',
       to: [{type: 'comment'}],
+      // Weak: rejecting the parent moves it to its private id, which a strong reference would block.
+      // The site then shows the reply at the top level, marked as answering a removed comment.
+      weak: true,
       options: {
         // Only offer comments on the same review.
         filter: ({document}) => {
           const reviewRef = (document as {review?: {_ref?: string}}).review?._ref
           return reviewRef
             ? {
-                filter: 'review._ref == $review && _id != $self',
+                filter: 'review._ref == $review && _id != $self && _id in path("*")',
                 params: {review: reviewRef, self: getPublishedId(document._id)},
               }
             : {filter: 'false'}
@@ -81,7 +98,9 @@ export const comment = defineType({
     defineField({
       name: 'status',
       title: 'Status',
+      description: 'Set by the Approve and Reject actions, which also make the comment public or private.',
       type: 'string',
+      readOnly: true,
       initialValue: 'pending',
       options: {list: COMMENT_STATUSES.map(({title, value}) => ({title, value})), layout: 'radio'},
       // Sanity also checks the value against the list; one message covers both.

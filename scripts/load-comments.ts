@@ -17,6 +17,8 @@ import {parseArgs} from 'node:util'
 import {createClient, type SanityClient, type SanityDocument} from '@sanity/client'
 
 import {createCommentHandler, toNodeListener} from '../comments/index'
+import {isPublicId, publicCommentId} from '../comments/ids'
+import {moderateComments} from '../comments/moderation'
 import {importReview} from '../importer/index'
 import {startLake} from '../lake/index'
 import {apiVersion} from '../lib/constants'
@@ -179,15 +181,13 @@ async function seed(client: SanityClient): Promise<void> {
   await transaction.commit()
 }
 
-/** The moderator: approves up to 50 pending comments in one transaction; returns how many. */
+/** The moderator: approves up to 50 pending comments in one transaction (moving each to its public id); returns how many. */
 async function approvePending(client: SanityClient, approved: string[]): Promise<number> {
   const pending = await client.fetch<string[]>('*[_type == "comment" && status == $status] | order(createdAt asc) [0...50]._id', {status: 'pending'})
   if (pending.length === 0) return 0
-  const transaction = client.transaction()
-  for (const id of pending) transaction.patch(id, (patch) => patch.set({status: 'approved'}))
-  await transaction.commit({visibility: 'sync'})
-  approved.push(...pending)
-  return pending.length
+  const results = await moderateComments(client, pending, 'approved')
+  approved.push(...results.map((result) => result.id))
+  return results.length
 }
 
 /** Checks the dataset against what the clients were told. */
@@ -216,8 +216,10 @@ async function verify(client: SanityClient, sent: Sent[]): Promise<string[]> {
     const [copy] = copies
     if (copies.length !== 1 || !copy) {
       problems.push(`${request.token} was accepted but stored ${copies.length} times.`)
-    } else if (copy._id !== request.id) {
+    } else if (publicCommentId(copy._id) !== request.id) {
       problems.push(`${request.token} was accepted as ${request.id} but stored as ${copy._id}.`)
+    } else if (isPublicId(copy._id) !== (copy.status === 'approved')) {
+      problems.push(`${request.token} is stored at ${copy._id} with status ${copy.status}: only approved comments may be public.`)
     } else if (request.kind === 'honeypot' ? copy.status !== 'spam' : copy.status !== 'pending' && copy.status !== 'approved') {
       problems.push(`${request.token} (${request.kind}) is stored with status ${copy.status}.`)
     }

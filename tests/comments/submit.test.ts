@@ -1,6 +1,7 @@
 import {createClient, type SanityDocument} from '@sanity/client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {privateCommentId} from '../../comments/ids'
 import {createCommentHandler, renderCommentHtml} from '../../comments/index'
 import {
   answer,
@@ -11,6 +12,8 @@ import {
   HER_SLUG,
   PENDING_ON_HER,
   postJson,
+  PRIVATE_REVIEW_ID,
+  PRIVATE_REVIEW_SLUG,
   serve,
   snapshot,
   SPAM_ON_HER,
@@ -45,21 +48,22 @@ afterAll(async () => {
   await env?.close()
 })
 
-/** The stored document as the lake has it, with Sanity's system fields. */
+/** The stored document as the lake has it, with Sanity's system fields; `id` is the public id the answer named. */
 function stored(id: string): Promise<SanityDocument | null> {
-  return env.client.fetch<SanityDocument | null>('*[_id == $id][0]', {id}, {perspective: 'raw'})
+  return env.client.fetch<SanityDocument | null>('*[_id == $id][0]', {id: privateCommentId(id)}, {perspective: 'raw'})
 }
 
 /** What a new comment looks like in the lake: exactly these fields and no others. */
 function expectedComment(fields: {id: string; authorName: string; body: string; parent?: string; review?: string; status?: string}) {
   return {
-    _id: fields.id,
+    // Submissions are stored at the private id until a moderator approves them.
+    _id: privateCommentId(fields.id),
     _type: 'comment',
     _rev: expect.any(String),
     _createdAt: expect.any(String),
     _updatedAt: expect.any(String),
     review: {_type: 'reference', _ref: fields.review ?? HER_REVIEW},
-    ...(fields.parent ? {parent: {_type: 'reference', _ref: fields.parent}} : {}),
+    ...(fields.parent ? {parent: {_type: 'reference', _ref: fields.parent, _weak: true}} : {}),
     authorName: fields.authorName,
     body: fields.body,
     status: fields.status ?? 'pending',
@@ -83,8 +87,8 @@ async function accepted(send: () => Promise<Awaited<ReturnType<typeof answer>>>)
   const {id} = result.body as {id: string}
   expect(result.body).toStrictEqual({id: expect.stringMatching(GENERATED_ID), status: 'pending'})
   const after = await snapshot(env.client)
-  // Exactly one document more, and it is the one the answer names.
-  expect(after.map((document) => document._id)).toStrictEqual([...before.map((document) => document._id), id].sort())
+  // Exactly one document more, at the private id of the one the answer names.
+  expect(after.map((document) => document._id)).toStrictEqual([...before.map((document) => document._id), privateCommentId(id)].sort())
   return id
 }
 
@@ -139,7 +143,7 @@ describe('markup and query-like text in a comment', () => {
     const id = await accepted(() => postJson(served.url, {reviewSlug: HER_SLUG, authorName: '<img src=x onerror=alert(1)>', body}))
     const document = await stored(id)
     expect(document).toStrictEqual(expectedComment({id, authorName: '<img src=x onerror=alert(1)>', body}))
-    expect(renderCommentHtml(document as SanityDocument<{authorName: string; body: string; createdAt: string}>)).toBe(
+    expect(renderCommentHtml({...(document as SanityDocument<{authorName: string; body: string; createdAt: string}>), _id: id})).toBe(
       `<article class="comment" id="${id}">` +
         '<p class="comment-meta"><span class="comment-author">&lt;img src=x onerror=alert(1)&gt;</span> <time datetime="2025-06-01T12:00:00.000Z">2025-06-01</time></p>' +
         '<p class="comment-body">&lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt;<br>&lt;b&gt;bold&lt;/b&gt; &amp; &#x27;quoted&#x27;</p>' +
@@ -153,7 +157,7 @@ describe('markup and query-like text in a comment', () => {
     const id = await accepted(() => postJson(served.url, {reviewSlug: HER_SLUG, authorName: '*[_type=="review"]', body}))
     expect(await stored(id)).toStrictEqual(expectedComment({id, authorName: '*[_type=="review"]', body}))
     const after = await snapshot(env.client)
-    expect(after.filter((document) => document._id !== id)).toStrictEqual(before)
+    expect(after.filter((document) => document._id !== privateCommentId(id))).toStrictEqual(before)
   })
 
   it('that looks like GROQ in the review slug is refused as a malformed slug, not run', async () => {
@@ -307,6 +311,14 @@ describe('the review and the parent', () => {
         body: {error: 'not_found', message: 'There is no published review to comment on at that address.'},
       })
     }
+  })
+
+  it('answer 404 for a published review at a private (dotted) id, exactly as for an unknown slug', async () => {
+    expect(await env.client.fetch('count(*[_id == $id])', {id: PRIVATE_REVIEW_ID})).toBe(1)
+    const unknown = await rejected(() => postJson(served.url, {reviewSlug: 'no-such-review', authorName: 'Ada', body: 'Hi'}))
+    const hidden = await rejected(() => postJson(served.url, {reviewSlug: PRIVATE_REVIEW_SLUG, authorName: 'Ada', body: 'Hi'}))
+    expect(hidden).toStrictEqual(unknown)
+    expect(hidden.status).toBe(404)
   })
 
   it('answer 404 for a review that exists only as a draft', async () => {

@@ -6,6 +6,7 @@ import {join, resolve} from 'node:path'
 
 import {createClient, type SanityClient, type SanityDocument} from '@sanity/client'
 
+import {privateCommentId} from '../../comments/ids'
 import {toNodeListener, type FetchHandler} from '../../comments/index'
 import {importReview, type ImportResult} from '../../importer/index'
 import {startLake, type RunningLake} from '../../lake/index'
@@ -14,17 +15,22 @@ import herFacts from '../../seed/her-2013.facts'
 
 export const HER_SLUG = 'her-2013-falling-in-love-with-ai'
 export const HER_REVIEW = `review-${HER_SLUG}`
-/** Set up by `seedComments`: comments the tests reply to. */
+/** Set up by `startCommentLake`: comments the tests reply to (public ids; only approved ones are stored there). */
 export const APPROVED_ON_HER = 'comment-approved-on-her'
 export const PENDING_ON_HER = 'comment-pending-on-her'
 export const SPAM_ON_HER = 'comment-spam-on-her'
 export const APPROVED_ON_ARRIVAL = 'comment-approved-on-arrival'
 /** A review that exists only as a draft, so it is not published. */
 export const DRAFT_ONLY_SLUG = 'draft-only-review'
+/** A published review at a private (dotted) id: readers cannot see it, so it does not exist for them. */
+export const PRIVATE_REVIEW_SLUG = 'private-review'
+export const PRIVATE_REVIEW_ID = 'secret.review-private'
 
 export interface CommentLake {
   lake: RunningLake
   client: SanityClient
+  /** No token: sees what anyone on the internet sees in a public dataset. */
+  anonymous: SanityClient
   her: ImportResult
   arrival: ImportResult
   close(): Promise<void>
@@ -34,15 +40,9 @@ export interface CommentLake {
 export async function startCommentLake(): Promise<CommentLake> {
   const dir = mkdtempSync(join(tmpdir(), 'comments-lake-'))
   const lake = await startLake({port: 0, dir, token: 'comments-test-token'})
-  const client = createClient({
-    projectId: 'local',
-    dataset: 'production',
-    apiVersion,
-    token: lake.token,
-    apiHost: lake.url,
-    useProjectHostname: false,
-    useCdn: false,
-  })
+  const base = {projectId: 'local', dataset: 'production', apiVersion, apiHost: lake.url, useProjectHostname: false, useCdn: false}
+  const client = createClient({...base, token: lake.token})
+  const anonymous = createClient(base)
   const her = importReview(readFileSync(resolve('seed/her-2013-user-review.txt'), 'utf8'), {
     fileName: 'seed/her-2013-user-review.txt',
     facts: herFacts,
@@ -50,7 +50,8 @@ export async function startCommentLake(): Promise<CommentLake> {
   const arrivalFile = 'tests/fixtures/reviews/arrival-2016-user-review.txt'
   const arrival = importReview(readFileSync(resolve(arrivalFile), 'utf8'), {fileName: arrivalFile})
   const comment = (id: string, review: string, status: string) => ({
-    _id: id,
+    // Where the handler and the moderation actions keep them: only approved comments are public.
+    _id: status === 'approved' ? id : privateCommentId(id),
     _type: 'comment',
     review: {_type: 'reference', _ref: review},
     authorName: 'Earlier Reader',
@@ -59,6 +60,7 @@ export async function startCommentLake(): Promise<CommentLake> {
     createdAt: '2025-01-02T03:04:05.000Z',
   })
   const draftOnly = {...her.review, _id: 'drafts.review-draft-only', slug: {_type: 'slug' as const, current: DRAFT_ONLY_SLUG}}
+  const privateReview = {...her.review, _id: PRIVATE_REVIEW_ID, slug: {_type: 'slug' as const, current: PRIVATE_REVIEW_SLUG}}
   const documents: Array<{_id: string; _type: string}> = [
     ...her.documents,
     ...arrival.documents,
@@ -67,6 +69,7 @@ export async function startCommentLake(): Promise<CommentLake> {
     comment(SPAM_ON_HER, her.review._id, 'spam'),
     comment(APPROVED_ON_ARRIVAL, arrival.review._id, 'approved'),
     draftOnly,
+    privateReview,
   ]
   const transaction = client.transaction()
   for (const document of documents) transaction.createOrReplace(document as SanityDocument)
@@ -74,6 +77,7 @@ export async function startCommentLake(): Promise<CommentLake> {
   return {
     lake,
     client,
+    anonymous,
     her,
     arrival,
     async close() {
