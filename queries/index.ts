@@ -41,7 +41,14 @@ const reviewCard = /* groq */ `{
   "excerpt": ${introExcerpt}
 }`
 
-const commentFields = /* groq */ `{_id, authorName, body, createdAt}`
+/**
+ * Every approved comment of the review (`^`), flat and oldest first; `commentThreads` (./threads)
+ * nests them by `parentId`, at any depth. Public ids only (`path("*")`): a client with a token
+ * also reads the private, unmoderated ones, and they must never reach a page.
+ */
+const approvedComments = /* groq */ `*[
+  _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")
+] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}`
 
 // Page queries.
 
@@ -63,7 +70,7 @@ export const filmPageQuery = defineQuery(`*[_type == "film" && slug.current == $
   "reviews": *[_type == "review" && film._ref == ^._id] | order(publishedOn desc, _id desc)${reviewCard}
 }`)
 
-export const reviewPageQuery = defineQuery(`*[_type == "review" && slug.current == $slug][0]{
+export const reviewPageQuery = defineQuery(`*[_type == "review" && slug.current == $slug && _id in path("*")][0]{
   _id,
   title,
   ${slugField},
@@ -84,19 +91,7 @@ export const reviewPageQuery = defineQuery(`*[_type == "review" && slug.current 
     genres,
     "directors": crew[job == "director"].person->name
   },
-  "comments": *[_type == "comment" && review._ref == ^._id && status == "approved" && !defined(parent)]
-    | order(createdAt asc, _id asc){
-      ...${commentFields},
-      "replies": *[_type == "comment" && parent._ref == ^._id && status == "approved"]
-        | order(createdAt asc, _id asc)${commentFields}
-    },
-  // Counts what the thread shows: approved comments and their approved direct replies.
-  "commentCount": count(*[
-    _type == "comment" && review._ref == ^._id && status == "approved" && (
-      !defined(parent)
-      || (parent->status == "approved" && !defined(parent->parent))
-    )
-  ])
+  "comments": ${approvedComments}
 }`)
 
 /**
@@ -104,7 +99,7 @@ export const reviewPageQuery = defineQuery(`*[_type == "review" && slug.current 
  * `$after` for the next page (`null` for the first), never an offset.
  */
 export const reviewListQuery = defineQuery(`*[
-  _type == "review" && (
+  _type == "review" && _id in path("*") && (
     $after == null
     || publishedOn < $after.publishedOn
     || (publishedOn == $after.publishedOn && _id < $after._id)
@@ -146,3 +141,5 @@ export const searchQuery = defineQuery(`*[
   "title": coalesce(title, name),
   ${slugField}
 }`)
+
+export {commentThreads, MAX_THREAD_DEPTH, type CommentThread, type ThreadableComment} from './threads'

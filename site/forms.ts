@@ -111,9 +111,9 @@ const FALLBACK_MESSAGES: Record<number, string> = {
 /**
  * Wraps the comment handler for `/api/comments`. A browser form post (form content type and an
  * Accept header preferring HTML) is answered for people: 201 becomes a 303 redirect to
- * `/reviews/<slug>?comment=pending#discussion`; 400 becomes the review page (status 400) with each
- * error next to its field and the text kept; other errors become a small HTML page with the same
- * status. Everything else (JSON, `fetch` with `Accept: *\/*`) passes through untouched.
+ * `/reviews/<slug>?comment=pending#discussion`; a refusal becomes the review page with the same
+ * status, the errors in the form the comment was sent from and the text kept; when there is no
+ * review to show (404) or the body could not be read (413, 415), a small HTML page with the status. Everything else (JSON, `fetch` with `Accept: *\/*`) passes through untouched.
  */
 export function withFormRedirects(commentHandler: CommentHandler, site: Pick<SiteHandler, 'renderReview'>): CommentHandler {
   return async (request) => {
@@ -145,11 +145,20 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
       if (value) kept[name] = value
     }
 
-    if (response.status === 400 && submitted && isFieldErrors(payload.fields)) {
-      const errors = payload.fields
+    // Any refusal of a comment on a review that exists comes back on that review's page, in the form
+    // it was sent from (the reply form under its comment, or the main form), with the typed text:
+    // field errors next to their fields, other errors (rate limit, lake unavailable) above them.
+    const errors: FieldError[] | undefined =
+      response.status === 400 && isFieldErrors(payload.fields)
+        ? payload.fields
+        : typeof payload.message === 'string' && payload.message && response.status !== 404
+          ? [{field: '', message: payload.message}]
+          : undefined
+    if (submitted && errors) {
       const page = submitted.reviewSlug
         ? await site.renderReview(request, submitted.reviewSlug, {
-            status: 400,
+            status: response.status,
+            headers: kept,
             form: {
               ...(submitted.parentId ? {parentId: submitted.parentId} : {}),
               values: {authorName: submitted.authorName, body: submitted.body},
@@ -158,9 +167,11 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
           })
         : undefined
       if (page) return page
-      // No review page to show the form on (the slug itself was wrong): list the problems.
-      const list = `<ul>${errors.map((error) => `<li>${esc(error.message)}</li>`).join('')}</ul>`
-      return htmlResponse(request, messagePage(TITLES[400] ?? 'Bad request', 'Please fix the following and try again:', list), 400, kept)
+      if (response.status === 400) {
+        // No review page to show the form on (the slug itself was wrong): list the problems.
+        const list = `<ul>${errors.map((error) => `<li>${esc(error.message)}</li>`).join('')}</ul>`
+        return htmlResponse(request, messagePage(TITLES[400] ?? 'Bad request', 'Please fix the following and try again:', list), 400, kept)
+      }
     }
 
     const status = response.status

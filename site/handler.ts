@@ -4,6 +4,7 @@
  */
 import type {SanityClient} from '@sanity/client'
 
+import {isPublicId} from '../comments/ids'
 import {fetchTyped} from '../queries/fetch'
 import {filmPageQuery, personPageQuery, reviewListQuery, reviewPageQuery} from '../queries/index'
 import {htmlResponse, messagePage} from './html'
@@ -29,6 +30,8 @@ export interface SiteHandlerOptions {
 
 export interface RenderReviewOptions {
   status?: number
+  /** Extra response headers, e.g. `retry-after` when the comment was refused for its rate. */
+  headers?: Record<string, string>
   form?: CommentFormState
 }
 
@@ -108,7 +111,7 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
       ...(render.form ? {form: render.form} : {}),
       commentPending: render.pending === true,
     })
-    return htmlResponse(request, html, render.status ?? 200)
+    return htmlResponse(request, html, render.status ?? 200, render.headers)
   }
 
   const route = async (request: Request, url: URL): Promise<Response | undefined> => {
@@ -145,10 +148,11 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
     }
     if (kind === 'films') {
       const film = await fetchTyped(client, filmPageQuery, {slug})
-      return film ? htmlResponse(request, renderFilmPage(film, {origin}).html) : notFound(request)
+      return film && isPublicId(film._id) ? htmlResponse(request, renderFilmPage(film, {origin}).html) : notFound(request)
     }
     const person = await fetchTyped(client, personPageQuery, {slug})
-    return person ? htmlResponse(request, renderPersonPage(person, {origin}).html) : notFound(request)
+    // A client with a token also reads private (dotted) ids; readers never get those pages.
+    return person && isPublicId(person._id) ? htmlResponse(request, renderPersonPage(person, {origin}).html) : notFound(request)
   }
 
   const handler = async (request: Request): Promise<Response | undefined> => {

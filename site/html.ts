@@ -152,6 +152,7 @@ html:not(.js) .spoiler:focus, .spoiler.revealed { background: var(--spoiler-bg);
 .comment-meta { margin: 0 0 .25rem; font-size: .9rem; color: var(--muted); }
 .comment-author { color: var(--ink); font-weight: 600; margin-right: .5rem; }
 .comment-body { margin: 0; white-space: normal; overflow-wrap: anywhere; }
+.comment-context { margin: 0 0 .15rem; font-size: .85rem; color: var(--muted); font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .comments > li { border-top: 1px solid var(--rule); }
 .replies { margin: 0 0 .5rem 1.25rem; padding-left: 1rem; border-left: 2px solid var(--rule); }
 .reply > summary { cursor: pointer; color: var(--accent); font: .9rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin-bottom: .75rem; }

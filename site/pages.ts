@@ -4,6 +4,7 @@
  */
 import {escapeCommentBody} from '../comments/index'
 import {excerpt, portableTextToHtml, portableTextToPlainText} from '../queries/portable-text'
+import {commentThreads, type CommentThread} from '../queries/threads'
 import type {
   FilmPageQueryResult,
   PersonPageQueryResult,
@@ -26,7 +27,7 @@ export interface FieldError {
 
 /** What a comment form shows after a rejected submission: the reader's text and what to fix. */
 export interface CommentFormState {
-  /** Set for a reply form; the thread's top-level comment it answers. */
+  /** Set for a reply form: the comment it answers. */
   parentId?: string
   values: {authorName: string; body: string}
   errors: FieldError[]
@@ -76,43 +77,51 @@ function oneOrMany<T>(items: T[]): T | T[] | undefined {
 
 // Review page.
 
+type ReviewComment = ReviewPage['comments'][number]
+
 export function renderReviewPage(review: ReviewPage, options: ReviewPageOptions): {html: string} {
-  const {film} = review
+  // The film is a reference: it can fail to resolve (deleted, or private to this reader).
+  const film = review.film as ReviewPage['film'] | null
   const url = `${options.origin}${paths.review(review.slug)}`
-  const filmUrl = `${options.origin}${paths.film(film.slug)}`
-  const directors = film.directors ?? []
+  const directors = film?.directors ?? []
+  const genres = film?.genres ?? []
   const author = review.authorName ?? AUTHOR_FALLBACK
+  const comments = review.comments ?? []
 
   const facts = [
     directors.length
       ? `<dt>${directors.length === 1 ? 'Director' : 'Directors'}</dt><dd class="directors">${esc(listSentence(directors))}</dd>`
       : '',
-    film.genres.length
-      ? `<dt>Genres</dt><dd class="genres">${esc(film.genres.map(genreTitle).join(', '))}</dd>`
-      : '',
+    genres.length ? `<dt>Genres</dt><dd class="genres">${esc(genres.map(genreTitle).join(', '))}</dd>` : '',
   ].join('')
 
-  const dates = [`Published ${timeHtml(review.publishedOn)}`]
+  const dates = review.publishedOn ? [`Published ${timeHtml(review.publishedOn)}`] : []
   if (review.updatedOn && review.updatedOn !== review.publishedOn) dates.push(`updated ${timeHtml(review.updatedOn)}`)
+  const byline = [`By <span class="author">${esc(author)}</span>`, ...dates]
+  if (review.rating !== null) byline.push(`Rating <strong>${esc(review.rating)}</strong>/10`)
 
-  const sections = review.sections
+  const sections = (review.sections ?? [])
     .map(
       (section) =>
-        `<section class="review-section" id="section-${esc(section._key)}">\n<h2>${esc(section.heading)}</h2>\n${richText(section.body)}\n</section>`,
+        `<section class="review-section" id="section-${esc(section._key)}">\n<h2>${esc(section.heading ?? '')}</h2>\n${richText(section.body)}\n</section>`,
     )
     .join('\n')
 
-  const body = `
-<header class="film-header" aria-label="The film">
+  const filmHeader = film
+    ? `<header class="film-header" aria-label="The film">
 <p class="eyebrow">${review.kind === 'critic' ? 'Critic review' : 'User review'} of</p>
-<p class="film-title"><a href="${esc(paths.film(film.slug))}">${esc(film.title)}</a> <span class="year">(${esc(film.releaseYear)})</span></p>
+<p class="film-title">${filmLink(film)}</p>
 ${facts ? `<dl class="facts">${facts}</dl>` : ''}
 ${film.logline ? `<p class="logline">${esc(film.logline)}</p>` : ''}
-</header>
+</header>`
+    : ''
+
+  const body = `
+${filmHeader}
 <article class="review">
 <header>
-<h1>${esc(review.title)}</h1>
-<p class="meta byline">By <span class="author">${esc(author)}</span> · ${dates.join(' · ')}${review.rating !== null ? ` · Rating <strong>${esc(review.rating)}</strong>/10` : ''}</p>
+<h1>${esc(review.title ?? '')}</h1>
+<p class="meta byline">${byline.join(' · ')}</p>
 ${review.containsSpoilers ? '<p class="warning spoiler-warning" role="note"><strong>Spoiler warning:</strong> this review discusses the plot. Marked spoilers stay hidden until you click them.</p>' : ''}
 </header>
 <div class="intro">
@@ -120,7 +129,7 @@ ${richText(review.intro)}
 </div>
 ${sections}
 </article>
-${renderDiscussion(review, options)}`
+${renderDiscussion(review, comments, options)}`
 
   const reviewLd: Record<string, unknown> = {
     '@context': 'https://schema.org',
@@ -128,28 +137,35 @@ ${renderDiscussion(review, options)}`
     name: review.title,
     url,
     author: {'@type': 'Person', name: author},
-    datePublished: review.publishedOn,
+    ...(review.publishedOn ? {datePublished: review.publishedOn} : {}),
     ...(review.updatedOn ? {dateModified: review.updatedOn} : {}),
     ...(review.rating !== null
       ? {reviewRating: {'@type': 'Rating', ratingValue: review.rating, bestRating: 10, worstRating: 0}}
       : {}),
-    itemReviewed: {
-      '@type': 'Movie',
-      name: film.title,
-      url: filmUrl,
-      dateCreated: String(film.releaseYear),
-      ...(film.logline ? {description: film.logline} : {}),
-      genre: film.genres.map(genreTitle),
-      ...(directors.length ? {director: oneOrMany(directors.map((name) => ({'@type': 'Person', name})))} : {}),
-    },
-    commentCount: review.commentCount,
+    ...(film
+      ? {
+          itemReviewed: {
+            '@type': 'Movie',
+            name: film.title,
+            ...(film.slug ? {url: `${options.origin}${paths.film(film.slug)}`} : {}),
+            ...(film.releaseYear ? {dateCreated: String(film.releaseYear)} : {}),
+            ...(film.logline ? {description: film.logline} : {}),
+            genre: genres.map(genreTitle),
+            ...(directors.length ? {director: oneOrMany(directors.map((name) => ({'@type': 'Person', name})))} : {}),
+          },
+        }
+      : {}),
+    commentCount: comments.length,
   }
 
   const intro = portableTextToPlainText(review.intro)
   return {
     html: pageShell({
-      title: `${review.title} — ${film.title} (${film.releaseYear}) · Film reviews`,
-      description: excerpt(intro, 160),
+      title: [review.title, film ? `${film.title ?? ''}${film.releaseYear ? ` (${film.releaseYear})` : ''}` : undefined]
+        .filter(Boolean)
+        .join(' — ')
+        .concat(' · Film reviews'),
+      ...(intro ? {description: excerpt(intro, 160)} : {}),
       canonical: url,
       jsonLd: [reviewLd],
       body,
@@ -157,38 +173,61 @@ ${renderDiscussion(review, options)}`
   }
 }
 
-function renderDiscussion(review: ReviewPage, options: ReviewPageOptions): string {
-  const form = options.form
-  const thread = review.comments.length
-    ? `<ol class="comments">\n${review.comments
-        .map((comment) => {
-          const replies = comment.replies.length
-            ? `<ol class="replies" aria-label="Replies to ${esc(comment.authorName)}">\n${comment.replies
-                .map((reply) => `<li>${commentHtml(reply)}</li>`)
-                .join('\n')}\n</ol>`
-            : ''
-          const replyState = form?.parentId === comment._id ? form : undefined
-          return `<li>${commentHtml(comment)}\n${replies}\n<details class="reply"${replyState ? ' open' : ''}>
-<summary>Reply to ${esc(comment.authorName)}</summary>
-${commentForm({slug: review.slug, parentId: comment._id, replyTo: comment.authorName, state: replyState})}
-</details></li>`
-        })
-        .join('\n')}\n</ol>`
-    : '<p class="meta">No comments yet. Be the first to share your thoughts.</p>'
+/** "Title (year)" linked to the film page when the film has a slug. */
+function filmLink(film: {title: string | null; slug: string | null; releaseYear: number | null}): string {
+  const title = esc(film.title ?? 'Untitled film')
+  const year = film.releaseYear ? ` <span class="year">(${esc(film.releaseYear)})</span>` : ''
+  return `${film.slug ? `<a href="${esc(paths.film(film.slug))}">${title}</a>` : title}${year}`
+}
 
-  const count = review.commentCount
+/**
+ * The discussion: approved comments as threads (`commentThreads`: any depth, nested up to
+ * `MAX_THREAD_DEPTH` levels), each with its own no-JavaScript reply form. A rejected submission
+ * comes back in the form it was sent from, with its errors and the typed text; a reply whose
+ * target is no longer on the page comes back in the main form, so the text is never lost.
+ */
+function renderDiscussion(review: ReviewPage, comments: ReviewComment[], options: ReviewPageOptions): string {
+  const form = options.form
+  const onPage = new Set(comments.map((comment) => comment._id))
+  const replyState = form?.parentId && onPage.has(form.parentId) ? form : undefined
+  const mainState = form && !replyState ? form : undefined
+
+  const renderList = (nodes: CommentThread<ReviewComment>[], top: boolean): string =>
+    `<ol class="${top ? 'comments' : 'replies'}">\n${nodes
+      .map((node) => {
+        const {comment} = node
+        const state = replyState?.parentId === comment._id ? replyState : undefined
+        const replies = node.replies.length ? `\n${renderList(node.replies, false)}` : ''
+        return `<li>${commentHtml(node)}
+<details class="reply"${state ? ' open' : ''}>
+<summary>Reply to ${esc(comment.authorName)}</summary>
+${commentForm({slug: review.slug, parentId: comment._id, replyTo: comment.authorName, state})}
+</details>${replies}</li>`
+      })
+      .join('\n')}\n</ol>`
+
+  const threads = commentThreads(comments)
+  const thread = threads.length ? renderList(threads, true) : '<p class="meta">No comments yet. Be the first to share your thoughts.</p>'
+  const count = comments.length
+  const filmTitle = (review.film as ReviewPage['film'] | null)?.title
   return `<section class="discussion" id="discussion" aria-labelledby="discussion-heading">
-<h2 id="discussion-heading">Discuss ${esc(review.film.title)} below:</h2>
+<h2 id="discussion-heading">${filmTitle ? `Discuss ${esc(filmTitle)} below:` : 'Discussion'}</h2>
 ${options.commentPending ? '<p class="notice" role="status">Thank you! Your comment awaits moderation and will appear here once it is approved.</p>' : ''}
 <p class="meta comment-count">${count === 1 ? '1 comment' : `${count} comments`}</p>
 ${thread}
-${commentForm({slug: review.slug, state: form && !form.parentId ? form : undefined})}
+${commentForm({slug: review.slug, state: mainState})}
 </section>`
 }
 
-function commentHtml(comment: {_id: string; authorName: string; body: string; createdAt: string}): string {
+function commentHtml(node: CommentThread<ReviewComment>): string {
+  const {comment, replyTo, parentRemoved} = node
+  const context = replyTo
+    ? `<p class="comment-context">In reply to <a href="#comment-${esc(replyTo._id)}">${esc(replyTo.authorName)}</a></p>\n`
+    : parentRemoved
+      ? '<p class="comment-context">In reply to a comment that has been removed</p>\n'
+      : ''
   return `<article class="comment" id="comment-${esc(comment._id)}">
-<p class="comment-meta"><span class="comment-author">${esc(comment.authorName)}</span>${timeHtml(comment.createdAt)}</p>
+${context}<p class="comment-meta"><span class="comment-author">${esc(comment.authorName)}</span>${comment.createdAt ? timeHtml(comment.createdAt) : ''}</p>
 <p class="comment-body">${escapeCommentBody(comment.body)}</p>
 </article>`
 }

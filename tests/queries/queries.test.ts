@@ -15,7 +15,10 @@ const her = herDocuments()
 const reviewId = her.review._id
 const ref = (_ref: string) => ({_type: 'reference', _ref})
 
-/** Comments in every moderation state; only approved ones (and approved replies to them) show. */
+/**
+ * Comments in every moderation state, stored where the handler and moderation keep them (approved
+ * at public ids, the rest at private `moderation.` ids); only approved public ones come back.
+ */
 const comments = [
   {
     _id: 'comment-a',
@@ -76,18 +79,31 @@ const comments = [
     createdAt: '2024-02-02T10:00:00Z',
     parent: 'comment-a',
   },
-].map(({parent, ...rest}) => ({
+  {
+    _id: 'comment-i',
+    authorName: 'Iv',
+    body: 'Reply to a reply',
+    status: 'approved',
+    createdAt: '2024-02-03T10:00:00Z',
+    parent: 'comment-b',
+  },
+].map(({parent, _id, ...rest}) => ({
+  _id: rest.status === 'approved' ? _id : `moderation.${_id}`,
   _type: 'comment',
   review: ref(reviewId),
-  ...(parent ? {parent: ref(parent)} : {}),
+  ...(parent ? {parent: {...ref(parent), _weak: true}} : {}),
   ...rest,
 }))
+/** Approved but at a private id (an inconsistent edit): a client with a token must not show it either. */
+const [firstComment] = comments
+if (!firstComment) throw new Error('The comment fixtures are empty.')
+const privateApproved = {...firstComment, _id: 'moderation.comment-z', body: 'PRIVATE-APPROVED'}
 
 let t: TestLake
 
 beforeAll(async () => {
   t = await startTestLake()
-  await put(t.client, [...her.documents, ...comments])
+  await put(t.client, [...her.documents, ...comments, privateApproved])
 })
 afterAll(() => t?.close())
 
@@ -188,30 +204,14 @@ describe('reviewPageQuery', () => {
         genres: ['drama', 'romance', 'science-fiction'],
         directors: ['Spike Jonze'],
       },
+      // Flat, oldest first; commentThreads nests them (tests/queries/threads.test.ts).
       comments: [
-        {
-          _id: 'comment-a',
-          authorName: 'Ada',
-          body: 'First!',
-          createdAt: '2024-01-01T10:00:00Z',
-          replies: [
-            {
-              _id: 'comment-b',
-              authorName: 'Bo',
-              body: 'Agreed.',
-              createdAt: '2024-01-02T10:00:00Z',
-            },
-          ],
-        },
-        {
-          _id: 'comment-g',
-          authorName: 'Gu',
-          body: 'Late but approved',
-          createdAt: '2024-02-01T10:00:00Z',
-          replies: [],
-        },
+        {_id: 'comment-a', authorName: 'Ada', body: 'First!', createdAt: '2024-01-01T10:00:00Z', parentId: null},
+        {_id: 'comment-b', authorName: 'Bo', body: 'Agreed.', createdAt: '2024-01-02T10:00:00Z', parentId: 'comment-a'},
+        {_id: 'comment-f', authorName: 'Fi', body: 'Reply to a pending comment', createdAt: '2024-01-06T10:00:00Z', parentId: 'comment-c'},
+        {_id: 'comment-g', authorName: 'Gu', body: 'Late but approved', createdAt: '2024-02-01T10:00:00Z', parentId: null},
+        {_id: 'comment-i', authorName: 'Iv', body: 'Reply to a reply', createdAt: '2024-02-03T10:00:00Z', parentId: 'comment-b'},
       ],
-      commentCount: 3,
     })
     expect(sections.map((section) => section.heading)).toEqual([
       'Setting and introductions',
@@ -313,6 +313,16 @@ describe('searchQuery', () => {
       review,
     ])
     expect(await fetchTyped(t.anonymous, searchQuery, {term: 'zzzzqqq'})).toEqual([])
+  })
+
+  it('shows nothing at a private id, even to a client with a token', async () => {
+    const page = await fetchTyped(t.client, reviewPageQuery, {slug: her.review.slug.current})
+    expect(page?.comments.map((comment) => comment._id)).toStrictEqual(['comment-a', 'comment-b', 'comment-f', 'comment-g', 'comment-i'])
+    const hidden = {...her.review, _id: 'secret.review-hidden', slug: {_type: 'slug' as const, current: 'hidden-review'}}
+    await put(t.client, [hidden])
+    expect(await fetchTyped(t.client, reviewPageQuery, {slug: 'hidden-review'})).toBeNull()
+    const list = await fetchTyped(t.client, reviewListQuery, {limit: 50, after: null})
+    expect(list.map((item) => item._id)).not.toContain('secret.review-hidden')
   })
 })
 

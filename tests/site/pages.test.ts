@@ -1,6 +1,7 @@
 import {createClient} from '@sanity/client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {moderateComment} from '../../comments/moderation'
 import {apiVersion} from '../../lib/constants'
 import {createSiteHandler, prefersHtml, withFormRedirects} from '../../site/index'
 import {COMMENTS, EXTRA_REVIEWS, HER_REVIEW_ID, HER_SLUG, SECTION_HEADINGS, SPOILER_TEXT, decode, h2s, jsonLdOf, startSite, type SiteFixture} from './support'
@@ -14,6 +15,32 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.close()
 })
+
+/** The discussion's comment tree, read from the nested lists (ids only). */
+type Node = {id: string; replies: Node[]}
+function threadOf(html: string): Node[] {
+  const start = html.indexOf('<ol class="comments">')
+  if (start < 0) return []
+  const root: Node[] = []
+  const stack: Node[][] = []
+  let current = root
+  let last: Node | undefined
+  const tokens = /<ol class="(comments|replies)">|<\/ol>|<article class="comment" id="comment-([^"]+)">/g
+  tokens.lastIndex = start
+  for (let match = tokens.exec(html); match; match = tokens.exec(html)) {
+    if (match[1]) {
+      stack.push(current)
+      current = match[1] === 'comments' ? root : (last?.replies ?? [])
+    } else if (match[2]) {
+      last = {id: match[2], replies: []}
+      current.push(last)
+    } else {
+      current = stack.pop() ?? root
+      if (stack.length === 0) break
+    }
+  }
+  return root
+}
 
 const get = (path: string, init?: RequestInit) => fetch(`${site.baseUrl}${path}`, {redirect: 'manual', ...init})
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
@@ -41,7 +68,7 @@ describe('review page', () => {
     expect(html).toContain(`<span class="spoiler" tabindex="0" title="Spoiler: click to reveal">${SPOILER_TEXT}</span>`)
   })
 
-  it('shows approved comments as a thread, escaped, and nothing pending or rejected', async () => {
+  it('shows approved comments as threads of any depth, escaped, and nothing pending or rejected', async () => {
     const html = await (await get(`/reviews/${HER_SLUG}`)).text()
     expect(html).toContain('<p class="comment-body">Loved the owl scene.<br>Second line &lt;b&gt;not bold&lt;/b&gt; &amp; more.</p>')
     expect(html).not.toContain('<b>not bold</b>')
@@ -49,19 +76,19 @@ describe('review page', () => {
       expect(html).not.toContain(hidden.body)
       expect(html).not.toContain(hidden.author)
     }
-    // The reply sits in the replies list inside the parent's list item.
-    const parent = html.indexOf(`id="comment-${COMMENTS.approved.id}"`)
-    const replies = html.indexOf('<ol class="replies"', parent)
-    const reply = html.indexOf(COMMENTS.reply.body, replies)
-    const repliesEnd = html.indexOf('</ol>', replies)
-    expect(parent).toBeGreaterThan(0)
-    expect(replies).toBeGreaterThan(parent)
-    expect(reply).toBeGreaterThan(replies)
-    expect(reply).toBeLessThan(repliesEnd)
-    expect(html).toContain('<p class="meta comment-count">2 comments</p>')
-    // A form for the review and a reply form for the approved comment, both posting to the API.
+    // The thread as a tree: approved > reply > deep reply, and the orphan at the top level.
+    expect(threadOf(html)).toStrictEqual([
+      {id: COMMENTS.approved.id, replies: [{id: COMMENTS.reply.id, replies: [{id: COMMENTS.deepReply.id, replies: []}]}]},
+      {id: COMMENTS.orphan.id, replies: []},
+    ])
+    expect(html).toContain('<p class="comment-context">In reply to a comment that has been removed</p>')
+    expect(html).toContain('<p class="meta comment-count">4 comments</p>')
+    expect(jsonLdOf(html)[0]?.commentCount).toBe(4)
+    // A form for the review and a reply form under every shown comment, all posting to the API.
     expect(html).toContain('action="/api/comments#comment-form"')
-    expect(html).toContain(`<input type="hidden" name="parentId" value="${COMMENTS.approved.id}">`)
+    for (const shown of [COMMENTS.approved, COMMENTS.reply, COMMENTS.deepReply, COMMENTS.orphan]) {
+      expect(html).toContain(`<input type="hidden" name="parentId" value="${shown.id}">`)
+    }
   })
 
   it('embeds a Review in JSON-LD that matches the page', async () => {
@@ -251,6 +278,59 @@ describe('comment form posts (withFormRedirects on the real comment handler)', (
     expect(html).toContain(`id="reply-${COMMENTS.approved.id}-authorName" name="authorName" required value="Replier"`.replace(' value', ' maxlength="80" autocomplete="nickname" value'))
   })
 
+  /** The HTML of one form on the page, by its id. */
+  const formHtml = (html: string, id: string) => {
+    const start = html.indexOf(`<form class="comment-form" id="${id}"`)
+    return start < 0 ? '' : html.slice(start, html.indexOf('</form>', start))
+  }
+
+  it('shows an error on a reply to a reply in that reply\'s own form, open, with the typed text', async () => {
+    const parent = COMMENTS.reply.id
+    const response = await postForm({reviewSlug: HER_SLUG, parentId: parent, authorName: 'Nested Replier', body: '   ', website: ''})
+    expect(response.status).toBe(400)
+    const html = await response.text()
+    expect(html.match(/<details class="reply" open>/g)).toHaveLength(1)
+    const form = formHtml(html, `reply-form-${parent}`)
+    expect(form).toContain(`<p class="field-error" id="reply-${parent}-body-error">A comment cannot be empty.</p>`)
+    expect(form).toContain('value="Nested Replier"')
+    // The open form is the one under the reply it answers, and the main form is left alone.
+    expect(html.indexOf('<details class="reply" open>')).toBeGreaterThan(html.indexOf(`id="comment-${parent}"`))
+    expect(html.indexOf('<details class="reply" open>')).toBeLessThan(html.indexOf(`id="comment-${COMMENTS.deepReply.id}"`))
+    expect(formHtml(html, 'comment-form')).not.toContain('form-errors')
+  })
+
+  it('keeps a reply whose comment is no longer shown in the main form, with the reason and the text', async () => {
+    const response = await postForm({reviewSlug: HER_SLUG, parentId: COMMENTS.pending.id, authorName: 'Late Replier', body: 'LATE-REPLY-TEXT', website: ''})
+    expect(response.status).toBe(400)
+    const html = await response.text()
+    const main = formHtml(html, 'comment-form')
+    expect(main).toContain('You can only reply to a comment that has been approved.')
+    expect(main).toContain('>LATE-REPLY-TEXT</textarea>')
+    expect(main).toContain('value="Late Replier"')
+    expect(html).not.toContain('<details class="reply" open>')
+  })
+
+  it('accepts a reply to a reply and shows it in the thread once approved', async () => {
+    const json = await get('/api/comments', {
+      method: 'POST',
+      headers: {'content-type': 'application/json', accept: 'application/json'},
+      body: JSON.stringify({reviewSlug: HER_SLUG, parentId: COMMENTS.deepReply.id, authorName: 'Third Level', body: 'THIRD-LEVEL-REPLY'}),
+    })
+    expect(json.status).toBe(201)
+    const {id} = (await json.json()) as {id: string}
+    expect(await (await get(`/reviews/${HER_SLUG}`)).text()).not.toContain('THIRD-LEVEL-REPLY')
+    await moderateComment(site.client, id, 'approved')
+    try {
+      const html = await (await get(`/reviews/${HER_SLUG}`)).text()
+      expect(threadOf(html)[0]).toStrictEqual({
+        id: COMMENTS.approved.id,
+        replies: [{id: COMMENTS.reply.id, replies: [{id: COMMENTS.deepReply.id, replies: [{id, replies: []}]}]}],
+      })
+    } finally {
+      await moderateComment(site.client, id, 'rejected')
+    }
+  })
+
   it('turns other errors into small HTML pages with the status', async () => {
     const notFound = await postForm({reviewSlug: 'no-such-review', authorName: 'A', body: 'B'})
     expect(notFound.status).toBe(404)
@@ -286,6 +366,28 @@ describe('withFormRedirects with a stub handler', () => {
       headers: {'content-type': 'application/x-www-form-urlencoded', accept: BROWSER_ACCEPT},
       body: 'reviewSlug=some-review&authorName=A&body=B',
     })
+
+  it('answers a refused reply (429) with the review page: Retry-After kept, the message and the text in the reply form', async () => {
+    const stub = async () =>
+      new Response(JSON.stringify({error: 'rate_limited', message: 'Too many comments; try again in 30 seconds.'}), {
+        status: 429,
+        headers: {'content-type': 'application/json', 'retry-after': '30'},
+      })
+    const request = new Request('http://localhost/api/comments', {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded', accept: BROWSER_ACCEPT},
+      body: new URLSearchParams({reviewSlug: HER_SLUG, parentId: COMMENTS.reply.id, authorName: 'Quick', body: 'TYPED-BEFORE-429'}).toString(),
+    })
+    const response = await withFormRedirects(stub, createSiteHandler({client: site.client}))(request)
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('30')
+    const html = await response.text()
+    const start = html.indexOf(`<form class="comment-form" id="reply-form-${COMMENTS.reply.id}"`)
+    const form = html.slice(start, html.indexOf('</form>', start))
+    expect(start).toBeGreaterThan(0)
+    expect(form).toContain('Too many comments; try again in 30 seconds.')
+    expect(form).toContain('>TYPED-BEFORE-429</textarea>')
+  })
 
   it('keeps Retry-After on a 429 page and links back to the review', async () => {
     const stub = async () =>

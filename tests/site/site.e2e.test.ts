@@ -8,7 +8,8 @@ import {resolve} from 'node:path'
 import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {HER_SLUG, SECTION_HEADINGS, SPOILER_TEXT, startSite, type SiteFixture} from './support'
+import {moderateComment} from '../../comments/moderation'
+import {COMMENTS, HER_SLUG, SECTION_HEADINGS, SPOILER_TEXT, startSite, type SiteFixture} from './support'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = resolve('test-results/site')
@@ -120,9 +121,10 @@ describe.skipIf(!available)('review site in Chromium', () => {
     expect(await page.locator('.notice').textContent()).toContain('awaits moderation')
     expect(await page.locator('.comments').textContent()).not.toContain('Posted from the browser')
 
-    const id = await site.client.fetch<string | null>('*[_type == "comment" && authorName == "Browser Reader"][0]._id')
-    expect(id).toBeTruthy()
-    await site.client.patch(id ?? '').set({status: 'approved'}).commit()
+    const storedId = await site.client.fetch<string | null>('*[_type == "comment" && authorName == "Browser Reader"][0]._id')
+    expect(storedId).toMatch(/^moderation\.comment-/)
+    // What the Studio's Approve action does: move the comment to its public id.
+    const {id} = await moderateComment(site.client, storedId ?? '', 'approved')
     await page.reload()
     const comment = page.locator(`#comment-${id}`)
     expect(await comment.locator('.comment-author').textContent()).toBe('Browser Reader')
@@ -147,6 +149,28 @@ describe.skipIf(!available)('review site in Chromium', () => {
     expect(await page.locator('.field:has(#comment-authorName) .field-error').count()).toBe(1)
     mkdirSync(SCREENSHOTS, {recursive: true})
     await page.locator('#comment-form').screenshot({path: `${SCREENSHOTS}/form-error.png`})
+    await page.close()
+  })
+
+  it('without JavaScript, a failed reply to a reply shows its error next to that reply, keeping the text', async () => {
+    const page = await open(withoutJs)
+    const parent = COMMENTS.reply.id
+    const details = page.locator(`li:has(> #comment-${parent}) > details.reply`)
+    await details.locator('summary').click()
+    await page.fill(`#reply-${parent}-body`, 'A reply I typed without a name.')
+    const [response] = await Promise.all([page.waitForResponse('**/api/comments'), details.locator('button[type="submit"]').click()])
+    expect(response.status()).toBe(400)
+    await page.waitForLoadState()
+    const error = page.locator(`#reply-${parent}-authorName-error`)
+    expect(await error.isVisible()).toBe(true)
+    expect(await error.textContent()).toBe('Please enter your name.')
+    expect(await page.locator(`#reply-${parent}-body`).inputValue()).toBe('A reply I typed without a name.')
+    // Under the reply it answers, open; the main form shows nothing.
+    expect(await page.locator(`li:has(> #comment-${parent}) > details.reply[open] .field-error`).count()).toBe(1)
+    expect(await page.locator('#comment-form .form-errors').count()).toBe(0)
+    expect(await page.locator('details.reply[open]').count()).toBe(1)
+    mkdirSync(SCREENSHOTS, {recursive: true})
+    await page.locator(`li:has(> #comment-${parent})`).screenshot({path: `${SCREENSHOTS}/reply-error.png`})
     await page.close()
   })
 

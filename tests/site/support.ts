@@ -7,6 +7,7 @@ import type {AddressInfo} from 'node:net'
 
 import type {SanityClient} from '@sanity/client'
 
+import {privateCommentId} from '../../comments/ids'
 import {createCommentHandler, toNodeListener} from '../../comments/index'
 import {createSiteApp, createSiteHandler, notFoundResponse, type SiteHandlerOptions} from '../../site/index'
 import {herDocuments, put, startTestLake, type TestLake} from '../helpers/lake'
@@ -30,6 +31,10 @@ export const COMMENTS = {
   pending: {id: 'comment-site-pending', author: 'Pending Person', body: 'PENDING-COMMENT-TEXT'},
   rejected: {id: 'comment-site-rejected', author: 'Rejected Person', body: 'REJECTED-COMMENT-TEXT'},
   pendingReply: {id: 'comment-site-pending-reply', author: 'Pending Replier', body: 'PENDING-REPLY-TEXT'},
+  /** A reply to the reply: shown nested under it. */
+  deepReply: {id: 'comment-site-deep-reply', author: 'Deep Replier', body: 'DEEP-REPLY-TEXT'},
+  /** Approved while its parent was approved; the parent was rejected since. */
+  orphan: {id: 'comment-site-orphan', author: 'Orphan Replier', body: 'ORPHAN-REPLY-TEXT'},
 }
 
 /** Extra reviews of the same film for pagination; two share a date to exercise the `_id` tie-break. */
@@ -68,10 +73,11 @@ function withSpoiler<T extends {sections?: Array<{heading: string; body: Array<{
 
 function comment(id: string, author: string, body: string, status: string, createdAt: string, parent?: string) {
   return {
-    _id: id,
+    // Where the comment handler and the moderation actions keep them: only approved ones are public.
+    _id: status === 'approved' ? id : privateCommentId(id),
     _type: 'comment',
     review: {_type: 'reference', _ref: HER_REVIEW_ID},
-    ...(parent ? {parent: {_type: 'reference', _ref: parent}} : {}),
+    ...(parent ? {parent: {_type: 'reference', _ref: parent, _weak: true}} : {}),
     authorName: author,
     body,
     status,
@@ -99,6 +105,8 @@ export async function seedSite(client: SanityClient): Promise<void> {
     comment(COMMENTS.pending.id, COMMENTS.pending.author, COMMENTS.pending.body, 'pending', '2024-01-03T10:00:00.000Z'),
     comment(COMMENTS.rejected.id, COMMENTS.rejected.author, COMMENTS.rejected.body, 'rejected', '2024-01-04T10:00:00.000Z'),
     comment(COMMENTS.pendingReply.id, COMMENTS.pendingReply.author, COMMENTS.pendingReply.body, 'pending', '2024-01-05T10:00:00.000Z', COMMENTS.approved.id),
+    comment(COMMENTS.deepReply.id, COMMENTS.deepReply.author, COMMENTS.deepReply.body, 'approved', '2024-01-06T10:00:00.000Z', COMMENTS.reply.id),
+    comment(COMMENTS.orphan.id, COMMENTS.orphan.author, COMMENTS.orphan.body, 'approved', '2024-01-07T10:00:00.000Z', COMMENTS.rejected.id),
   ])
 }
 
