@@ -17,6 +17,9 @@ const BUILD_INPUTS = [
   'schemas',
   'studio',
   'lib',
+  // Browser-safe comment modules the schema and the Approve/Reject actions import.
+  'comments/ids.ts',
+  'comments/moderation.ts',
 ]
 
 function filesUnder(path: string): string[] {

@@ -11,6 +11,7 @@ import type {SanityClient} from '@sanity/client'
 import {type BrowserContext, chromium, type Page} from 'playwright-core'
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
 
+import {privateCommentId} from '../../comments/ids'
 import {type RunningServer, startServer} from '../../server'
 import {chromiumPath, ensureStudioBuild, eventually, lakeClient, ROOT, seedHer} from './support'
 
@@ -52,6 +53,8 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
 
   let server: RunningServer
   let client: SanityClient
+  /** No token: what anyone can read from a public dataset. */
+  let anonymous: SanityClient
   let context: BrowserContext
   let page: Page
   let dataDir: string
@@ -82,6 +85,7 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
       },
     })
     client = lakeClient(server)
+    anonymous = client.withConfig({token: undefined, perspective: 'published'})
     ids = await seedHer(client)
 
     userDataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-chromium-'))
@@ -222,10 +226,17 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
     await page.getByTestId('document-list-pane').getByText('Ada Reader').click()
     const approve = page.getByRole('button', {name: 'Approve'})
     await expect.poll(() => approve.isEnabled(), {timeout: UI_TIMEOUT}).toBe(true)
+    const privateId = privateCommentId(ids.commentId)
+    // Pending comments live at a private id: anonymous readers of the dataset cannot see them.
+    expect(await anonymous.fetch('count(*[_type == "comment"])')).toBe(0)
     await shot('comment-pending')
     await approve.click()
+    // One click moves it to its public id, approved, in one transaction; no copy or draft is left.
     await eventually('the approved comment', () => client.fetch<string | null>('*[_id == $id][0].status', {id: ids.commentId}), (status) => status === 'approved')
-    await eventually('the comment draft to be gone', () => client.fetch<number>('count(*[_id == $id])', {id: `drafts.${ids.commentId}`}), (count) => count === 0)
+    expect(await client.fetch<string[]>('*[_id in $ids]._id', {ids: [privateId, `drafts.${privateId}`, `drafts.${ids.commentId}`]})).toEqual([])
+    expect(await anonymous.fetch('*[_type == "comment"]{_id, status}')).toEqual([{_id: ids.commentId, status: 'approved'}])
+    // The pane follows the comment to its new id.
+    await expect.poll(() => decodeURIComponent(page.url()), {timeout: UI_TIMEOUT}).toMatch(new RegExp(`;${ids.commentId}(?:$|[;,?])`))
     await commentStatusItem('Approved').click()
     await page.getByTestId('document-list-pane').getByText('Ada Reader').waitFor()
     await shot('comment-approved')

@@ -3,6 +3,7 @@ import {join, resolve} from 'node:path'
 
 import {createClient, type IdentifiedSanityDocumentStub, type SanityClient} from '@sanity/client'
 
+import {privateCommentId} from '../../comments/ids'
 import {importReview, parseFacts} from '../../importer/index'
 import {apiVersion, defaultDataset, localProjectId} from '../../lib/constants'
 import herFacts from '../../seed/her-2013.facts'
@@ -39,7 +40,11 @@ export function lakeClient(server: RunningServer): SanityClient {
 
 export const HER_REVIEW_FILE = join(ROOT, 'seed/her-2013-user-review.txt')
 
-/** The Her review through the importer (film, people, review), plus a pending reader comment on it. */
+/**
+ * The Her review through the importer (film, people, review), plus a pending reader comment on it,
+ * stored where the comment handler stores submissions: at the private `moderation.` id. `commentId`
+ * is its public id, where Approve moves it.
+ */
 export async function seedHer(client: SanityClient): Promise<{reviewId: string; filmId: string; commentId: string}> {
   const {documents} = importReview(readFileSync(HER_REVIEW_FILE, 'utf8'), {fileName: HER_REVIEW_FILE, facts: parseFacts(herFacts, 'seed/her-2013.facts.ts')})
   const review = documents.find((doc) => doc._type === 'review')
@@ -49,7 +54,7 @@ export async function seedHer(client: SanityClient): Promise<{reviewId: string; 
   const transaction = client.transaction()
   for (const doc of documents) transaction.createOrReplace(doc as IdentifiedSanityDocumentStub)
   transaction.createOrReplace({
-    _id: commentId,
+    _id: privateCommentId(commentId),
     _type: 'comment',
     review: {_type: 'reference', _ref: review._id},
     authorName: 'Ada Reader',
