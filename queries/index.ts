@@ -28,8 +28,8 @@ const portableText = /* groq */ `{
   }
 }`
 
-/** First characters of the intro, as plain text for list and card excerpts. */
-const introExcerpt = /* groq */ `array::join(string::split(pt::text(intro[0...2]), "")[0...280], "")`
+/** First characters of the intro, as plain text for list and card excerpts ("" without an intro). */
+const introExcerpt = /* groq */ `coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")`
 
 const reviewCard = /* groq */ `{
   _id,

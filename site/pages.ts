@@ -290,11 +290,17 @@ ${field('body', parentId ? `Your reply to ${options.replyTo ?? 'this comment'}` 
 
 // Film page.
 
+function isResolvedPerson<T extends {name: string | null; slug: string | null}>(person: T): person is T & {name: string; slug: string} {
+  return Boolean(person.name && person.slug)
+}
+
 export function renderFilmPage(film: FilmPage, options: {origin: string}): {html: string} {
   const url = `${options.origin}${paths.film(film.slug)}`
-  const directors = film.directors ?? []
-  const cast = film.cast ?? []
-  const crew = film.crew ?? []
+  // A credit whose person reference dangles (weak, person deleted) has no one to show.
+  const directors = (film.directors ?? []).filter(isResolvedPerson)
+  const cast = (film.cast ?? []).filter(isResolvedPerson)
+  const crew = (film.crew ?? []).filter(isResolvedPerson)
+  const genres = (film.genres as FilmPage['genres'] | null) ?? []
   const personLink = (person: {name: string; slug: string}) =>
     `<a href="${esc(paths.person(person.slug))}">${esc(person.name)}</a>`
 
@@ -307,7 +313,7 @@ export function renderFilmPage(film: FilmPage, options: {origin: string}): {html
     directors.length
       ? `<dt>${directors.length === 1 ? 'Director' : 'Directors'}</dt><dd class="directors">${directors.map(personLink).join(', ')}</dd>`
       : '',
-    film.genres.length ? `<dt>Genres</dt><dd class="genres">${esc(film.genres.map(genreTitle).join(', '))}</dd>` : '',
+    genres.length ? `<dt>Genres</dt><dd class="genres">${esc(genres.map(genreTitle).join(', '))}</dd>` : '',
     ...crewByJob.map((group) => `<dt>${esc(jobTitle(group.job))}</dt><dd>${group.people.map(personLink).join(', ')}</dd>`),
   ].join('')
 
@@ -351,7 +357,7 @@ ${reviews}
     url,
     dateCreated: String(film.releaseYear),
     ...(film.logline ? {description: film.logline} : {}),
-    genre: film.genres.map(genreTitle),
+    genre: genres.map(genreTitle),
     ...(directors.length
       ? {director: oneOrMany(directors.map((person) => ({'@type': 'Person', name: person.name, url: `${options.origin}${paths.person(person.slug)}`})))}
       : {}),
@@ -431,6 +437,13 @@ ${credits}
 
 // Review list.
 
+/** The card's film line; nothing when the film reference does not resolve (deleted, or private). */
+function reviewedFilm(item: ReviewListItem): string {
+  const film = item.film as ReviewListItem['film'] | null
+  if (!film) return ''
+  return `<p class="eyebrow"><a href="${esc(paths.film(film.slug))}">${esc(film.title)}</a> (${esc(film.releaseYear)})</p>`
+}
+
 export function renderReviewList(
   items: ReviewListItem[],
   options: {origin: string; nextHref: string | undefined; isFirstPage: boolean},
@@ -439,7 +452,7 @@ export function renderReviewList(
     ? `<ol class="card-list">\n${items
         .map(
           (item) => `<li class="card">
-<p class="eyebrow"><a href="${esc(paths.film(item.film.slug))}">${esc(item.film.title)}</a> (${esc(item.film.releaseYear)})</p>
+${reviewedFilm(item)}
 <h2><a href="${esc(paths.review(item.slug))}">${esc(item.title)}</a>${item.containsSpoilers ? ' <span class="badge">Spoilers</span>' : ''}</h2>
 <p class="meta">By ${esc(item.authorName ?? AUTHOR_FALLBACK)} · ${timeHtml(item.publishedOn)}</p>
 ${item.containsSpoilers ? '' : `<p>${esc(excerpt(item.excerpt, 200))}</p>`}
