@@ -1,7 +1,7 @@
 import {CommentIcon} from '@sanity/icons/Comment'
 import {defineField, defineType, getPublishedId} from 'sanity'
 
-import {isPublicId} from '../comments/ids'
+import {isPublicId, publicCommentId} from '../comments/ids'
 import {COMMENT_STATUSES, titleOf} from './constants'
 
 /** How much of the body a preview shows. */
@@ -24,7 +24,9 @@ export const comment = defineType({
   validation: (rule) =>
     rule.custom((document) => {
       const value = document as {_id?: string; status?: string} | undefined
-      if (!value?._id || value.status === 'approved') return true
+      // Only a known, unapproved status: a missing or unknown one has its own message on the field.
+      const unapproved = COMMENT_STATUSES.some((status) => status.value === value?.status && status.value !== 'approved')
+      if (!value?._id || !unapproved) return true
       return isPublicId(getPublishedId(value._id))
         ? 'Only approved comments may be public: use Reject to take this comment back into moderation.'
         : true
@@ -62,7 +64,8 @@ export const comment = defineType({
           if (!parent?._ref) return true
           const document = context.document as {_id: string; review?: {_ref?: string}} | undefined
           if (!document) return true
-          if (parent._ref === getPublishedId(document._id)) {
+          // Public or private (moderation.), draft or not: the same comment.
+          if (publicCommentId(parent._ref) === publicCommentId(document._id)) {
             return 'A comment cannot reply to itself.'
           }
           const client = context.getClient({apiVersion: '2025-02-19'})

@@ -83,10 +83,11 @@ const comment: Doc = {
   status: 'approved',
   createdAt: '2024-05-01T10:00:00Z',
 }
+/** Pending, so at its private id (only approved comments are public); parents are weak references. */
 const reply: Doc = {
   ...comment,
-  _id: 'comment-2',
-  parent: ref(comment._id),
+  _id: 'moderation.comment-2',
+  parent: {...ref(comment._id), _weak: true},
   body: 'Agreed!',
   status: 'pending',
 }
@@ -428,6 +429,15 @@ describe('comment rules', () => {
     expect(await markersFor({...comment, ...change})).toEqual([error(comment._id, path, message)])
   })
 
+  it('rejects an unapproved comment at a public id, and accepts it at its private id', async () => {
+    for (const status of ['pending', 'rejected', 'spam']) {
+      expect(await markersFor({...comment, status})).toEqual([
+        error(comment._id, '', 'Only approved comments may be public: use Reject to take this comment back into moderation.'),
+      ])
+      expect(await markersFor({...comment, _id: `moderation.${comment._id}`, status})).toEqual([])
+    }
+  })
+
   it('rejects a reply to a comment on another review', async () => {
     const stray = {...reply, parent: ref(commentOnOther._id)}
     expect(await markersFor(stray, [otherReview, commentOnOther])).toEqual([
@@ -436,10 +446,10 @@ describe('comment rules', () => {
   })
 
   it('rejects a comment that replies to itself, also as a draft', async () => {
-    expect(await markersFor({...reply, parent: ref(reply._id)})).toEqual([
+    expect(await markersFor({...reply, parent: {...ref('comment-2'), _weak: true}})).toEqual([
       error(reply._id, 'parent', 'A comment cannot reply to itself.'),
     ])
-    const draft = {...reply, _id: `drafts.${reply._id}`, parent: ref(reply._id)}
+    const draft = {...reply, _id: `drafts.${reply._id}`, parent: {...ref('comment-2'), _weak: true}}
     expect(await validateDocuments([draft], [...valid, draft])).toEqual([
       error(draft._id, 'parent', 'A comment cannot reply to itself.'),
     ])
