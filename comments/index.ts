@@ -1,6 +1,7 @@
 /**
  * Reader comments: the public submission handler (Fetch API, with a Node adapter), its
- * validation and rate limiting, and HTML rendering of a comment body.
+ * validation and rate limiting, HTML rendering of a comment body, and moderation, which keeps
+ * every comment but the approved ones at a private id (`./ids`, `./moderation`).
  *
  * Mounting, with a client that has a write token (server side only):
  * - Node (`node:http` or the `node:http2` compat API): `toNodeListener(createCommentHandler({client}))`
@@ -25,3 +26,6 @@ export {clientAddressOf} from './client-address'
 export {SlidingWindowRateLimiter, type RateLimitDecision, type RateLimitOptions} from './rate-limit'
 export {AUTHOR_NAME_MAX, BODY_MAX, validateCommentInput, type CommentInput, type FieldError, type ValidationResult} from './validation'
 export {escapeCommentBody, renderCommentHtml, type RenderableComment} from './render'
+export {commentIdsOf, isPublicId, MODERATION_PATH, privateCommentId, publicCommentId} from './ids'
+export {moderateComment, moderateComments, ModerationError, type ModerationClient, type ModerationResult} from './moderation'
+export {migrateComments, planCommentMigration, type MigrationClient, type MigrationPlan} from './migrate'

@@ -113,7 +113,9 @@ const FALLBACK_MESSAGES: Record<number, string> = {
  * Accept header preferring HTML) is answered for people: 201 becomes a 303 redirect to
  * `/reviews/<slug>?comment=pending#discussion`; a refusal becomes the review page with the same
  * status, the errors in the form the comment was sent from and the text kept; when there is no
- * review to show (404) or the body could not be read (413, 415), a small HTML page with the status. Everything else (JSON, `fetch` with `Accept: *\/*`) passes through untouched.
+ * review to show (404), the body could not be read (413, 415) or the page cannot be rendered, a
+ * small HTML page with the status. Everything else (JSON, `fetch` with `Accept: *\/*`) passes
+ * through untouched.
  */
 export function withFormRedirects(commentHandler: CommentHandler, site: Pick<SiteHandler, 'renderReview'>): CommentHandler {
   return async (request) => {
@@ -166,7 +168,10 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
             },
           })
         : undefined
-      if (page) return page
+      // A page that could not be rendered (the lake is down: the very reason for a 503) is not
+      // worth more than the small page below, which keeps the real status.
+      if (page?.status === response.status) return page
+      await page?.body?.cancel().catch(() => {})
       if (response.status === 400) {
         // No review page to show the form on (the slug itself was wrong): list the problems.
         const list = `<ul>${errors.map((error) => `<li>${esc(error.message)}</li>`).join('')}</ul>`

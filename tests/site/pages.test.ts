@@ -389,6 +389,19 @@ describe('withFormRedirects with a stub handler', () => {
     expect(form).toContain('>TYPED-BEFORE-429</textarea>')
   })
 
+  it('keeps a 503 a 503 when the review page cannot be rendered either (the lake is down)', async () => {
+    const stub = async () =>
+      new Response(JSON.stringify({error: 'unavailable', message: 'Comments cannot be saved right now; please try again later.'}), {
+        status: 503,
+        headers: {'content-type': 'application/json', 'retry-after': '30'},
+      })
+    const down = createClient({projectId: 'local', dataset: 'production', apiVersion, useCdn: false, apiHost: 'http://127.0.0.1:9', useProjectHostname: false, maxRetries: 0})
+    const response = await withFormRedirects(stub, createSiteHandler({client: down, log: () => {}}))(formRequest())
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('30')
+    expect(await response.text()).toContain('Comments cannot be saved right now; please try again later.')
+  })
+
   it('keeps Retry-After on a 429 page and links back to the review', async () => {
     const stub = async () =>
       new Response(JSON.stringify({error: 'rate_limited', message: 'Too many comments; try again in 30 seconds.'}), {
