@@ -129,7 +129,8 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
     .route(['GET', 'POST'], /^\/journey\/.*$/, ok({}))
     .route('GET', /^\/intake\/telemetry-status$/, ok({status: 'denied'}))
     .route('POST', /^\/intake\/.*$/, ok({}))
-    .route(['GET', 'HEAD'], /^\/ping$/, (ctx) => {
+    // `/data/ping/<dataset>`: the Studio's latency report fetches it when it checks out a document.
+    .route(['GET', 'HEAD'], /^\/(?:ping|data\/ping\/[^/]+)$/, (ctx) => {
       ctx.res.statusCode = 200
       ctx.res.setHeader('content-type', 'text/plain')
       ctx.res.end('PONG')
