@@ -240,7 +240,8 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
     await commentStatusItem('Approved').click()
     await page.getByTestId('document-list-pane').getByText('Ada Reader').waitFor()
     await shot('comment-approved')
-  })
+    // Several UI waits of up to UI_TIMEOUT each: on a loaded shared machine they add up past the default.
+  }, 120_000)
 
   test('creates a new person', async () => {
     await openDesk()
