@@ -185,6 +185,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHost(authority)) {
           throw new LakeError(403, 'forbidden', 'This server only answers requests for localhost from this computer.')
         }
+        // node:http2 advertises the header list limit but does not enforce it; node:http does (431).
+        if (req.httpVersionMajor === 2 && headerListSize(req.rawHeaders) > limits.maxHeaderBytes) {
+          throw new LakeError(431, 'headersTooLarge', 'The request headers are larger than the server accepts')
+        }
         const method = req.method ?? 'GET'
         if (!METHODS.has(method)) {
           res.setHeader('allow', [...METHODS].join(', '))
@@ -361,6 +365,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     store.close()
     throw error
   }
+}
+
+/** A header list's size as HTTP/2 counts it (RFC 9113 §6.5.2: name + value + 32 per field). */
+function headerListSize(rawHeaders: readonly string[]): number {
+  let size = 0
+  for (const part of rawHeaders) size += part.length + 16
+  return size
 }
 
 /**
