@@ -182,6 +182,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const route = async (req: AnyRequest, res: AnyResponse, format: ErrorFormat) => {
       try {
         const authority = req.headers[':authority'] ?? req.headers.host
+        if (!authority) throw new LakeError(400, 'invalidRequest', 'The request names no host (Host header or :authority)')
         if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHost(authority)) {
           throw new LakeError(403, 'forbidden', 'This server only answers requests for localhost from this computer.')
         }
@@ -249,6 +250,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     for (const server of [secure, plain]) {
       // HTTP/1.1 on either transport (node:http2 falls back to node:http's connection handling).
       Object.assign(server, {
+        // A missing Host is answered by the router below (node:http's own 400 has no body).
+        requireHostHeader: false,
         headersTimeout: timeouts.headersMs,
         requestTimeout: timeouts.requestMs,
         keepAliveTimeout: timeouts.keepAliveMs,
@@ -296,6 +299,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       })
     secure.on('upgrade', upgrade)
     plain.on('upgrade', upgrade)
+    // HTTP/1.1 CONNECT (a proxy tunnel request) never reaches the request handler: refuse it here.
+    const refuseConnect = (req: IncomingMessage, socket: Duplex) =>
+      guard.upgrade(req, socket, () => {
+        const body = JSON.stringify({error: {type: 'methodNotAllowed', description: 'CONNECT is not a method this server answers'}, statusCode: 405})
+        socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      })
+    secure.on('connect', refuseConnect)
+    plain.on('connect', refuseConnect)
 
     const front = createNetServer((socket) => {
       sockets.add(socket)
@@ -408,6 +419,9 @@ function answerClientError(error: Error & {code?: string}, socket: Duplex): void
         ? [408, 'Request Timeout', 'requestTimeout', 'The request did not arrive completely in time']
         : [400, 'Bad Request', 'invalidRequest', 'The request is not valid HTTP/1.1']
   const body = JSON.stringify({error: {type, description}, statusCode})
+  // Read and drop what the client is still sending: closing with unread bytes resets the
+  // connection, and the client would lose the answer.
+  socket.resume()
   socket.end(
     `HTTP/1.1 ${statusCode} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   )
@@ -423,7 +437,7 @@ async function serveApp(handler: AppHandler, req: AnyRequest, res: AnyResponse):
     // Header names or values that the Fetch API refuses.
     throw new LakeError(400, 'invalidRequest', `The request cannot be read: ${errorMessage(error)}`)
   }
-  const response =
-    (await handler(request)) ?? new Response('Not found\n', {status: 404, headers: {'content-type': 'text/plain; charset=utf-8'}})
+  const response = await handler(request)
+  if (!response) throw new LakeError(404, 'notFound', 'There is nothing at this address.')
   await writeFetchResponse(req, res, response)
 }
