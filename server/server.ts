@@ -125,6 +125,8 @@ export interface ServerLimits {
   maxConcurrentStreams: number
   /** Largest presence WebSocket frame a client may send (closed with 1009 above). */
   maxWebSocketFrameBytes: number
+  /** Presence WebSocket answers queued for a client that does not read them; the socket is cut above. */
+  maxWebSocketBufferedBytes: number
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -132,6 +134,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxHeaderBytes: 16 * 1024,
   maxConcurrentStreams: 256,
   maxWebSocketFrameBytes: 64 * 1024,
+  maxWebSocketBufferedBytes: 1024 * 1024,
 }
 
 /**
@@ -291,6 +294,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         const close = acceptPresenceSocket(key, socket, {
           head,
           maxFrameBytes: limits.maxWebSocketFrameBytes,
+          maxBufferedBytes: limits.maxWebSocketBufferedBytes,
           idleMs: timeouts.idleMs,
           guard: (what, callback) => guard.guard(what, callback),
         })

@@ -15,6 +15,8 @@ export interface SocketOptions {
   heartbeatMs?: number
   /** Largest frame a client may send; a larger one closes the socket with 1009. Default 64 KiB. */
   maxFrameBytes?: number
+  /** Answers queued for a client that does not read them; past this the socket is cut. Default 1 MiB. */
+  maxBufferedBytes?: number
   /** A socket idle this long (nothing sent either way) is closed. Default 120 s. */
   idleMs?: number
   /** Bytes that arrived with the upgrade request, after its headers. */
@@ -30,14 +32,24 @@ const TOO_BIG = 1009
 /** Completes the WebSocket handshake on an upgraded HTTP/1.1 socket; returns a function that closes it. */
 export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(ms: number, callback?: () => void): unknown}, options: SocketOptions = {}): () => void {
   const maxFrameBytes = options.maxFrameBytes ?? 64 * 1024
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
   const guard = options.guard ?? ((_what: string, callback: () => void) => callback())
   const accept = createHash('sha1').update(key + GUID).digest('base64')
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
   let buffer: Buffer = Buffer.alloc(0)
   let subscriptions = 0
   let closed = false
+  /** Writes a frame, unless the client has stopped reading what it was sent. */
+  const write = (bytes: Buffer) => {
+    if (socket.destroyed) return
+    if (socket.writableLength > maxBufferedBytes) {
+      socket.destroy()
+      return
+    }
+    socket.write(bytes)
+  }
   const send = (text: string) => {
-    if (!socket.destroyed && !closed) socket.write(frame(0x1, Buffer.from(text)))
+    if (!closed) write(frame(0x1, Buffer.from(text)))
   }
   const heartbeat = setInterval(() => send(HEARTBEAT), options.heartbeatMs ?? 20_000)
   heartbeat.unref()
@@ -66,7 +78,7 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
         if ('error' in parsed) return close(parsed.error)
         buffer = buffer.subarray(parsed.length)
         if (parsed.opcode === 0x8) return close()
-        if (parsed.opcode === 0x9) socket.write(frame(0xa, parsed.payload))
+        if (parsed.opcode === 0x9) write(frame(0xa, parsed.payload))
         if (parsed.opcode === 0x1) {
           const reply = answer(parsed.payload.toString('utf8'), () => `local-${++subscriptions}`)
           if (reply) send(reply)

@@ -12,6 +12,7 @@ import {join, resolve} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
+import {startTestLake} from '../lake/helpers'
 import {type AppServer, startAppServer} from './app'
 import {closeCodeIn, h2Request, openH2, rawExchange, wsFrame} from './support'
 
@@ -175,6 +176,25 @@ describe('malformed requests on every route and transport', () => {
   })
 })
 
+describe('the standalone lake', () => {
+  test('answers malformed escapes in dataset names and document ids with 400, and unparsable targets too', async () => {
+    const lake = await startTestLake()
+    try {
+      await lake.client.create({_id: 'x', _type: 'thing'})
+      for (const path of [`${V}/data/query/%E0%A4%A?query=1`, `${V}/data/doc/test/%E0%A4%A`, `${V}/data/doc/%E0%A4%A/x`, `${V}/data/listen/%ZZ?query=*`, `${V}/data/export/%00`]) {
+        const response = await fetch(`${lake.lake.url}${path}`)
+        expect(response.status, path).toBe(400)
+        expect(await response.json(), path).toMatchObject({error: {type: expect.stringMatching(/^invalid/)}, statusCode: 400})
+      }
+      const target = await rawExchange(lake.lake.port, `GET * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
+      expect(target.status).toBe(400)
+      expect(await lake.client.fetch('count(*)')).toBe(1)
+    } finally {
+      await lake.stop()
+    }
+  })
+})
+
 describe('failures that escape a request as events (child process)', () => {
   let child: ChildProcess
   let dir: string
@@ -222,7 +242,7 @@ describe('timeouts and the presence socket', () => {
   const timeouts = {firstByteMs: 400, tlsHandshakeMs: 400, headersMs: 600, requestMs: 900, keepAliveMs: 400, idleMs: 1500}
 
   beforeAll(async () => {
-    app = await startAppServer({timeouts, corsOrigins: ['http://localhost:3333'], limits: {maxWebSocketFrameBytes: 1024}})
+    app = await startAppServer({timeouts, corsOrigins: ['http://localhost:3333'], limits: {maxWebSocketFrameBytes: 1024, maxWebSocketBufferedBytes: 16 * 1024}})
   })
 
   afterAll(async () => {
@@ -330,6 +350,30 @@ describe('timeouts and the presence socket', () => {
     expect(closeCodeIn(declared.rest)).toBe(1009)
     const unmasked = await presence(origin, [wsFrame(0x1, Buffer.from('{}'), {mask: false})])
     expect(closeCodeIn(unmasked.rest)).toBe(1002)
+    expect(await app.client.fetch('count(*[_type == "film"])')).toBe(1)
+  })
+
+  test('the presence WebSocket cuts a client that sends but never reads its answers', async () => {
+    const socket = netConnect(app.server.port, '127.0.0.1')
+    await new Promise((resolveConnect) => socket.once('connect', resolveConnect))
+    // Never read: the answers pile up in the kernel buffers, then in the server's.
+    socket.pause()
+    socket.write(
+      `GET ${V}/socket/production HTTP/1.1\r\nHost: local.localhost:${app.server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    const ping = wsFrame(0x9, Buffer.alloc(125, 0x70))
+    const closed = new Promise<boolean>((resolveClose) => {
+      socket.once('close', () => resolveClose(true))
+      setTimeout(() => resolveClose(false), 20_000)
+    })
+    socket.on('error', () => {})
+    // 40,000 pings of 125 bytes ask for about 5 MB of pongs.
+    for (let batch = 0; batch < 40 && !socket.destroyed; batch++) {
+      socket.write(Buffer.concat(Array.from({length: 1000}, () => ping)))
+      await new Promise((resolveTick) => setImmediate(resolveTick))
+    }
+    expect(await closed).toBe(true)
     expect(await app.client.fetch('count(*[_type == "film"])')).toBe(1)
   })
 })
