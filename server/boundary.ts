@@ -56,7 +56,7 @@ export function answerError(res: AnyResponse, format: ErrorFormat, statusCode: n
   res.end(html)
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 

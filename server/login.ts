@@ -1,4 +1,5 @@
 import {LakeError, type RouteContext} from '../lake'
+import {escapeHtml} from './boundary'
 import type {StudioAccess} from './session'
 
 export interface LoginOptions {
@@ -81,10 +82,6 @@ export function createLoginHandlers(options: LoginOptions): {login: (ctx: RouteC
   }
 
   return {login, logout}
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 
 function loginPage(origin: string, triedSecret: boolean): string {
