@@ -201,7 +201,6 @@ export interface ChaosReport {
   trivial: {count: number; p50: number; p95: number; max: number}
   killWindowMs: number
   listenerEvents: number
-  listenersOpen: number
   slowQueries: {answered: number; timedOut: number}
   malformed: {sent: number; answered4xx: number}
 }
@@ -247,7 +246,6 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
     const acknowledged = new Map<string, number>()
     let staleRefusals = 0
     let listenerEvents = 0
-    let listenersOpen = 0
     const slow = {answered: 0, timedOut: 0}
     const malformed = {sent: 0, answered4xx: 0}
     const timed = async (work: () => Promise<Answer>, into: Sample[] = samples): Promise<Answer> => {
@@ -348,17 +346,12 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
               res.on('end', resolveStream)
               return
             }
-            listenersOpen++
             res.setEncoding('utf8')
             res.on('data', (text: string) => {
               listenerEvents += text.split('event: mutation').length - 1
             })
-            const done = () => {
-              listenersOpen--
-              resolveStream()
-            }
-            res.on('end', done)
-            res.on('error', done)
+            res.on('end', () => resolveStream())
+            res.on('error', () => resolveStream())
             res.on('close', () => resolveStream())
           })
           req.on('error', () => resolveStream())
@@ -423,7 +416,6 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
       trivial: {count: outside.length, p50: at(0.5), p95: at(0.95), max: outside.at(-1) ?? 0},
       killWindowMs: Number.isFinite(killEnd) ? killEnd - killStart : Number.NaN,
       listenerEvents,
-      listenersOpen,
       slowQueries: slow,
       malformed,
     }
