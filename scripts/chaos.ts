@@ -157,16 +157,26 @@ function freePort(): Promise<number> {
 
 // ---- the server process -------------------------------------------------------------------
 
-function spawnServer(port: number, dir: string): ChildProcess {
+/** The server process; `listening` resolves when it says it listens (its stdout's "API for scripts:" line). */
+function spawnServer(port: number, dir: string): {child: ChildProcess; listening: Promise<void>} {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/serve.ts'), '--port', String(port), '--dir', dir, '--studio', join(dir, 'no-studio')], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
+  const listening = new Promise<void>((resolveListening, reject) => {
+    let out = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.includes('API for scripts:')) resolveListening()
+    })
+    child.once('exit', (code, signal) => reject(new Error(`The server exited (${signal ?? code}) before it listened`)))
+  })
+  listening.catch(() => {})
   // Boundary failures are the server's own bugs: pass them on.
   child.stderr?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (/failed|uncaught/i.test(line)) process.stderr.write(`server: ${line}\n`)
   })
-  return child
+  return {child, listening}
 }
 
 async function waitUntilServing(agent: Agent, port: number, deadline: number): Promise<void> {
@@ -221,12 +231,13 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
   const dir = mkdtempSync(join(tmpdir(), 'chaos-'))
   const port = await freePort()
   const agent = new Agent({keepAlive: true, maxSockets: 64})
-  let child = spawnServer(port, dir)
+  let {child, listening} = spawnServer(port, dir)
   const stopChild = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }
   process.once('exit', stopChild)
   try {
+    await listening
     await waitUntilServing(agent, port, Date.now() + 30_000)
     const token = readFileSync(join(dir, 'token'), 'utf8').trim()
     // Writers' counters, and documents for the slow query.
@@ -368,10 +379,12 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
       killStart = Date.now()
       child.kill('SIGKILL')
       await new Promise((resolveExit) => child.once('exit', resolveExit))
-      child = spawnServer(port, dir)
-      await waitUntilServing(agent, port, Date.now() + 60_000)
+      ;({child, listening} = spawnServer(port, dir))
+      // The window ends when the new process listens: a server that is up but slow to answer
+      // (say, busy with a slow query) counts against the figures outside the window.
+      await listening
       killEnd = Date.now()
-      log(`chaos: killed at ${((killStart - started) / 1000).toFixed(1)} s, serving again after ${killEnd - killStart} ms`)
+      log(`chaos: killed at ${((killStart - started) / 1000).toFixed(1)} s, listening again after ${killEnd - killStart} ms`)
     }
 
     await Promise.all([
@@ -442,7 +455,7 @@ export function formatReport(report: ChaosReport): {text: string; ok: boolean} {
       .join(', ')})`,
     `5xx outside / in kill:      ${report.serverErrorsOutsideKill} / ${report.serverErrorsInKill}`,
     `no answer outside kill:     ${report.connectionFailuresOutsideKill} (timeouts or refused connections)`,
-    `kill window:                ${report.killWindowMs} ms (SIGKILL to first answer after restart)`,
+    `kill window:                ${report.killWindowMs} ms (SIGKILL until the new process listens)`,
     `acknowledged writes:        ${report.acknowledgedWrites} transactions of 3 documents`,
     `found after restart:        ${report.acknowledgedFound}`,
     `stale ifRevisionID (409):   ${report.staleRevisionRefusals}`,
