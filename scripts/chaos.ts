@@ -340,6 +340,7 @@ export async function run(options: ChaosOptions, log: (line: string) => void = (
         const [method, path, body, headers] = MALFORMED[i % MALFORMED.length] ?? ['GET', '/', undefined]
         const answer = await timed(() => call(agent, port, method, path, {...(body === undefined ? {} : {body}), ...(headers ? {headers} : {})}))
         malformed.sent++
+        if (process.env.CHAOS_DEBUG) console.error(`chaos: malformed ${method} ${path.slice(0, 50)} -> ${answer.status}`)
         if (answer.status >= 400 && answer.status < 500) malformed.answered4xx++
         await sleep(20)
       }
