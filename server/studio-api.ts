@@ -129,6 +129,8 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
       ctx.res.end('PONG')
     })
     .route('GET', /^\/help$/, ok({}))
+    // The document store's latency probe (it reads the shard header; there is one shard here).
+    .route(['GET', 'HEAD'], /^\/data\/ping\/([^/]+)$/, ok({}))
     .route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, ok({totalCount: 0, references: []}))
     .route('GET', /^\/data\/history\/([^/]+)\/transactions\/.*$/, (ctx) => {
       // No history is kept: an empty NDJSON stream.
