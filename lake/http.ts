@@ -1,4 +1,4 @@
-import {createHash, timingSafeEqual} from 'node:crypto'
+import {createHash, randomUUID, timingSafeEqual} from 'node:crypto'
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {z} from 'zod'
@@ -67,12 +67,24 @@ export interface LakeHandlerOptions {
   projectId?: string
   /** Receives one line per server error. */
   log?: (line: string) => void
+  /**
+   * Browser origins that may call the API with credentials (like a Sanity project's CORS
+   * origins): a list of exact origins (`https://studio.example:3333`) or a predicate. Other
+   * origins get no CORS headers, so a browser lets their pages read nothing. Default: none.
+   */
+  corsOrigins?: readonly string[] | ((origin: string) => boolean)
 }
 
 export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
 
 export interface LakeHandler {
+  /** Answers every request; an unexpected error is logged and answered 500 without details. */
   (req: LakeRequest, res: LakeResponse): void
+  /**
+   * Answers the request and its `LakeError`s; an unexpected error rejects the promise instead,
+   * for a server that keeps one error boundary around all of its routes.
+   */
+  handle(req: LakeRequest, res: LakeResponse): Promise<void>
   /**
    * Adds a route. `pattern` is matched against the path without its `/v<version>` prefix
    * (`/v2025-02-19/users/me` → `/users/me`). Routes added here are tried before the built-in ones.
@@ -104,40 +116,51 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     keepAliveMs: 15_000,
     projectId: 'local',
     log: () => {},
+    corsOrigins: [],
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
   const tokenDigest = digest(resolved.token)
+  const corsAllowed = corsPolicy(resolved.corsOrigins)
   const extraRoutes: Route[] = []
   const builtinRoutes: Route[] = []
   const streams = new Set<() => void>()
 
   const handler = ((req: LakeRequest, res: LakeResponse) => {
     dispatch(req, res).catch((error: unknown) => {
-      // Last resort: dispatch answers its own errors, so this is a bug in the lake.
-      resolved.log(`lake: unhandled error: ${errorMessage(error)}`)
-      sendJson(res, 500, {error: {type: 'internalError', description: `Internal lake error: ${errorMessage(error)}`}, statusCode: 500})
+      const reference = randomUUID().slice(0, 8)
+      resolved.log(`lake: ${req.method ?? 'GET'} ${String(req.url).slice(0, 200)} failed [${reference}]: ${errorStack(error)}`)
+      sendJson(res, 500, internalErrorBody(reference))
     })
   }) as LakeHandler
 
+  /** Answers the request; LakeErrors become their JSON answer, anything else rejects. */
   async function dispatch(req: LakeRequest, res: LakeResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
-    applyCors(req, res)
-    if (method === 'OPTIONS') {
-      res.statusCode = 204
-      res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
-      const requested = req.headers['access-control-request-headers']
-      res.setHeader('access-control-allow-headers', typeof requested === 'string' && requested ? requested : 'authorization, content-type')
-      res.setHeader('access-control-max-age', '600')
-      res.end()
-      return
-    }
-    const url = new URL(req.url ?? '/', 'http://lake.invalid')
-    const versionMatch = VERSION_PREFIX.exec(url.pathname)
-    const path = versionMatch ? url.pathname.slice(versionMatch[0].length) || '/' : url.pathname
-    const apiVersion = versionMatch?.[1]
-
+    let pathname = '/'
     try {
+      const origin = applyCors(req, res, corsAllowed)
+      if (method === 'OPTIONS') {
+        if (origin !== undefined && !origin.allowed) {
+          throw new LakeError(
+            403,
+            'corsOriginNotAllowed',
+            `Origin ${origin.value} is not allowed to call this API from a browser; add it as a CORS origin (npm start -- --cors-origin ${origin.value}, or LAKE_CORS_ORIGINS)`,
+          )
+        }
+        res.statusCode = 204
+        res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
+        const requested = req.headers['access-control-request-headers']
+        res.setHeader('access-control-allow-headers', typeof requested === 'string' && requested ? requested : 'authorization, content-type')
+        res.setHeader('access-control-max-age', '600')
+        res.end()
+        return
+      }
+      const url = parseRequestUrl(req.url)
+      pathname = url.pathname
+      const versionMatch = VERSION_PREFIX.exec(url.pathname)
+      const path = versionMatch ? url.pathname.slice(versionMatch[0].length) || '/' : url.pathname
+      const apiVersion = versionMatch?.[1]
       const authenticated = checkAuth(req.headers.authorization, tokenDigest)
       let allowedMethods: string[] = []
       for (const route of [...extraRoutes, ...builtinRoutes]) {
@@ -171,22 +194,18 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
       }
       if (allowedMethods.length > 0) {
         res.setHeader('allow', [...new Set(allowedMethods)].join(', '))
-        throw new LakeError(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}; use ${[...new Set(allowedMethods)].join(' or ')}`)
+        throw new LakeError(405, 'methodNotAllowed', `${method} is not allowed on ${pathname}; use ${[...new Set(allowedMethods)].join(' or ')}`)
       }
       throw new LakeError(
         404,
         'notFound',
-        `No endpoint at ${method} ${url.pathname}. The lake serves /v<apiVersion>/data/{query,mutate,doc,listen,export}/<dataset>.`,
+        `No endpoint at ${method} ${pathname}. The lake serves /v<apiVersion>/data/{query,mutate,doc,listen,export}/<dataset>.`,
       )
     } catch (error) {
       // Drain an unread body so keep-alive connections stay usable.
       req.resume()
-      if (isLakeError(error)) {
-        sendJson(res, error.statusCode, error.toJSON())
-      } else {
-        resolved.log(`lake: ${method} ${url.pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-        sendJson(res, 500, {error: {type: 'internalError', description: `Internal lake error: ${errorMessage(error)}`}, statusCode: 500})
-      }
+      if (!isLakeError(error)) throw error
+      sendJson(res, error.statusCode, error.toJSON())
     }
   }
 
@@ -196,6 +215,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   }
 
   Object.defineProperties(handler, {
+    handle: {value: dispatch},
     store: {value: store, enumerable: true},
     options: {value: resolved, enumerable: true},
     route: {
@@ -224,21 +244,102 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-function checkAuth(header: string | undefined, tokenDigest: Buffer): boolean {
-  if (!header) return false
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+function checkAuth(header: string | readonly string[] | undefined, tokenDigest: Buffer): boolean {
+  if (header === undefined || header === '') return false
+  const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null
   if (!match?.[1] || !timingSafeEqual(digest(match[1]), tokenDigest)) {
     throw new LakeError(401, 'unauthorized', 'Invalid token: send Authorization: Bearer <token> with the lake token (SANITY_API_WRITE_TOKEN, or the token file in the lake data folder)')
   }
   return true
 }
 
-function applyCors(req: LakeRequest, res: LakeResponse): void {
+/** Normalises a configured CORS origin (`https://host:port`, no path); throws a readable error otherwise. */
+export function normalizeOrigin(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`"${value}" is not an origin: write it as scheme://host[:port], e.g. http://localhost:3333`)
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new Error(`"${value}" is not an origin: write it as http(s)://host[:port] without a path, e.g. http://localhost:3333`)
+  }
+  return url.origin
+}
+
+/** The environment variable with extra CORS origins (comma-separated), next to `--cors-origin`. */
+export const CORS_ORIGINS_ENV = 'LAKE_CORS_ORIGINS'
+
+/**
+ * CORS origins from `--cors-origin` flags and `LAKE_CORS_ORIGINS`, normalised (`scheme://host:port`);
+ * throws an error that names the bad value.
+ */
+export function resolveCorsOrigins(flags: readonly string[] = [], env: Record<string, string | undefined> = process.env): string[] {
+  const fromEnv = (env[CORS_ORIGINS_ENV] ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean)
+  return [...new Set([...flags, ...fromEnv].map(normalizeOrigin))]
+}
+
+function corsPolicy(origins: ResolvedHandlerOptions['corsOrigins']): (origin: string) => boolean {
+  if (typeof origins === 'function') return origins
+  const allowed = new Set(origins.map(normalizeOrigin))
+  return (origin) => allowed.has(origin)
+}
+
+/**
+ * Only allowed origins are echoed, with credentials; any other origin gets no CORS headers,
+ * so a page elsewhere cannot read answers. Returns the request's origin, if it sent one.
+ */
+function applyCors(req: LakeRequest, res: LakeResponse, allowed: (origin: string) => boolean): {value: string; allowed: boolean} | undefined {
   const origin = req.headers.origin
-  if (typeof origin !== 'string' || !origin) return
+  res.setHeader('vary', 'Origin')
+  if (typeof origin !== 'string' || !origin) return undefined
+  if (!allowed(origin)) return {value: origin, allowed: false}
   res.setHeader('access-control-allow-origin', origin)
   res.setHeader('access-control-allow-credentials', 'true')
-  res.setHeader('vary', 'Origin')
+  return {value: origin, allowed: true}
+}
+
+/**
+ * The request target as a URL. The path is never read as an authority (`//a:99999/x` is the
+ * path `//a:99999/x`); an absolute-form target (`http://host/path`) keeps only its path and
+ * query; anything else (`*`, garbage) is a 400.
+ */
+export function parseRequestUrl(target: string | undefined): URL {
+  const value = target ?? '/'
+  try {
+    if (value.startsWith('/')) return new URL(`http://lake.invalid${value}`)
+    if (/^https?:\/\//i.test(value)) {
+      const absolute = new URL(value)
+      return new URL(`http://lake.invalid${absolute.pathname}${absolute.search}`)
+    }
+  } catch {
+    // Falls through to the 400 below.
+  }
+  throw new LakeError(400, 'invalidRequest', 'The request target must be a URL path starting with "/"')
+}
+
+/** A percent-decoded path segment; malformed escapes (`%E0%A4%A`) and NUL bytes are a 400. */
+export function decodePathSegment(segment: string, what = 'path segment'): string {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(segment)
+  } catch {
+    throw new LakeError(400, 'invalidRequest', `The ${what} "${segment.slice(0, 100)}" has a malformed percent-escape; encode it with encodeURIComponent`)
+  }
+  if (decoded.includes('\0')) throw new LakeError(400, 'invalidRequest', `The ${what} contains a NUL character`)
+  return decoded
+}
+
+/** The body of a 500: no message or stack (they stay in the log), only a reference to find them. */
+export function internalErrorBody(reference: string): {error: {type: string; description: string}; statusCode: number} {
+  return {error: {type: 'internalError', description: `Internal server error; the server log has the details (reference ${reference})`}, statusCode: 500}
+}
+
+export function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
 
 export function sendJson(res: LakeResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -264,11 +365,17 @@ async function readBody(req: LakeRequest, maxBytes: number): Promise<Buffer> {
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge()
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array)
-    size += buffer.length
-    if (size > maxBytes) throw tooLarge()
-    chunks.push(buffer)
+  try {
+    for await (const chunk of req) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array)
+      size += buffer.length
+      if (size > maxBytes) throw tooLarge()
+      chunks.push(buffer)
+    }
+  } catch (error) {
+    if (isLakeError(error)) throw error
+    // The client hung up or the stream was reset mid-body: nothing to act on.
+    throw new LakeError(400, 'invalidRequest', `The request body ended early: ${errorMessage(error)}`)
   }
   return Buffer.concat(chunks)
 }
@@ -283,7 +390,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 function datasetOf(ctx: RouteContext) {
-  const name = decodeURIComponent(ctx.match[1] ?? '')
+  const name = decodePathSegment(ctx.match[1] ?? '', 'dataset name')
   // Only authenticated callers create datasets; an anonymous read never writes to disk.
   if (!ctx.authenticated && !ctx.store.hasDataset(name)) {
     throw new LakeError(404, 'datasetNotFound', `Dataset "${name}" not found`)
@@ -388,7 +495,7 @@ function handleDoc(ctx: RouteContext): void {
   const dataset = datasetOf(ctx)
   const ids = (ctx.match[2] ?? '')
     .split(',')
-    .map((id) => decodeURIComponent(id))
+    .map((id) => decodePathSegment(id, 'document id'))
     .filter(Boolean)
   const excludeContent = flag(ctx.url.searchParams, 'excludeContent')
   const documents: Record<string, unknown>[] = []

@@ -21,6 +21,8 @@ export interface StartLakeOptions {
   maxBodyBytes?: number
   /** Listener keepalive interval in ms. Default 15000. */
   keepAliveMs?: number
+  /** Browser origins that may call the API with credentials (CORS). Default: none. */
+  corsOrigins?: readonly string[]
   /** Where status lines go (token location, errors). Default: nowhere. */
   log?: (line: string) => void
 }
@@ -81,6 +83,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       log,
       ...(options.maxBodyBytes === undefined ? {} : {maxBodyBytes: options.maxBodyBytes}),
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
+      ...(options.corsOrigins === undefined ? {} : {corsOrigins: options.corsOrigins}),
     })
     const server = createServer(handler)
     await new Promise<void>((resolveListen, reject) => {

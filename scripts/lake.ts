@@ -6,6 +6,7 @@ import {parseArgs} from 'node:util'
 
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
 import {DEFAULT_MAX_BODY_BYTES, startLake} from '../lake'
+import {CORS_ORIGINS_ENV, resolveCorsOrigins} from '../lake/http'
 
 const HELP = `Usage: npm run lake -- [options]
 
@@ -18,7 +19,8 @@ Options:
   --help             Show this help
 
 The write token is SANITY_API_WRITE_TOKEN if set; otherwise it is generated on first
-start and kept (mode 0600) in <dir>/token.`
+start and kept (mode 0600) in <dir>/token. Browser origins that may call the API with
+credentials (CORS) are listed in ${CORS_ORIGINS_ENV} (comma-separated).`
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${HELP}\n`)
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     ...(port === undefined ? {} : {port}),
     dir: values.dir ?? defaultLakeDir,
     ...(maxBodyBytes === undefined ? {} : {maxBodyBytes}),
+    corsOrigins: resolveCorsOrigins(),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   if (!lake.tokenFile) process.stdout.write('lake token: from SANITY_API_WRITE_TOKEN\n')

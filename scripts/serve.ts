@@ -1,14 +1,14 @@
 /**
  * Serves the Studio and the local lake API on one loopback port:
- *   npm run serve -- [--port 3434] [--dir .lake] [--studio dist]
- * Build the Studio first ("npm run build").
+ *   tsx scripts/serve.ts [--port 3434] [--dir .lake] [--studio dist] [--cors-origin <origin>]...
+ * Build the Studio first ("npm run build"). `npm start` does all of this and also serves the site.
  */
 import {parseArgs} from 'node:util'
 
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
-import {startServer} from '../server'
+import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
 
-const HELP = `Usage: npm run serve -- [options]
+const HELP = `Usage: tsx scripts/serve.ts [options]
 
 Serves the built Studio and the local Content Lake API on 127.0.0.1, over HTTP/2 + TLS
 for the browser (plain HTTP on the same port for scripts and @sanity/client).
@@ -17,6 +17,9 @@ Options:
   --port <port>    Port (default ${defaultLakePort}; 0 picks a free one)
   --dir <folder>   Data folder (default ${defaultLakeDir})
   --studio <dir>   The built Studio (default dist; build it with "npm run build")
+  --cors-origin <origin>
+                   A browser origin (e.g. http://localhost:3333) that may call the API with
+                   credentials; repeat for more, or list them in ${CORS_ORIGINS_ENV} (comma-separated)
   --help           Show this help`
 
 function fail(message: string): never {
@@ -25,10 +28,16 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: {port?: string; dir?: string; studio?: string; help?: boolean}
+  let values: {port?: string; dir?: string; studio?: string; 'cors-origin'?: string[]; help?: boolean}
   try {
     ;({values} = parseArgs({
-      options: {port: {type: 'string'}, dir: {type: 'string'}, studio: {type: 'string'}, help: {type: 'boolean', short: 'h'}},
+      options: {
+        port: {type: 'string'},
+        dir: {type: 'string'},
+        studio: {type: 'string'},
+        'cors-origin': {type: 'string', multiple: true},
+        help: {type: 'boolean', short: 'h'},
+      },
       strict: true,
       allowPositionals: false,
     }))
@@ -41,15 +50,23 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? undefined : Number(values.port)
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port must be an integer from 0 to 65535 (got "${values.port}")`)
+  let corsOrigins: string[] = []
+  try {
+    corsOrigins = resolveCorsOrigins(values['cors-origin'])
+  } catch (error) {
+    fail(`--cors-origin/${CORS_ORIGINS_ENV}: ${error instanceof Error ? error.message : String(error)}`)
+  }
 
   const server = await startServer({
     ...(port === undefined ? {} : {port}),
     dir: values.dir ?? defaultLakeDir,
     studioDir: values.studio ?? 'dist',
+    corsOrigins,
     log: (line) => process.stderr.write(`${line}\n`),
   })
   process.stdout.write(
     `Studio: ${server.studioUrl}\n` +
+      `  Sign in once with this link (one-time secret, keep it to yourself):\n  ${server.loginUrl}\n` +
       `  (the browser asks once to trust the local certificate ${server.certFile})\n` +
       `API for scripts: ${server.apiUrl} (token in ${server.tokenFile ?? 'SANITY_API_WRITE_TOKEN'})\n`,
   )

@@ -12,7 +12,7 @@ import {createClient} from '@sanity/client'
 
 import {createCommentHandler} from '../comments'
 import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort} from '../lib/constants'
-import {startServer} from '../server'
+import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
 import {ensureStudioBuild} from '../server/studio-build'
 import {createSiteApp, createSiteHandler} from '../site'
 import {defaultDeps as seedDeps, run as seed} from './seed'
@@ -21,6 +21,8 @@ export interface StartOptions {
   port: number
   dir: string
   seed: boolean
+  /** Browser origins besides the Studio's that may call the API with credentials. */
+  corsOrigins?: string[]
 }
 
 const HELP = `Usage: npm start -- [options]
@@ -32,6 +34,9 @@ Options:
   --port <port>   Port (default ${defaultLakePort}; 0 picks a free one)
   --dir <folder>  Data folder (default ${defaultLakeDir})
   --no-seed       Do not import the Her review
+  --cors-origin <origin>
+                  A browser origin (e.g. http://localhost:3333) that may call the API with
+                  credentials; repeat for more, or list them in ${CORS_ORIGINS_ENV} (comma-separated)
   --help          Show this help`
 
 export function parseStartArgs(
@@ -44,6 +49,7 @@ export function parseStartArgs(
         port: {type: 'string'},
         dir: {type: 'string'},
         'no-seed': {type: 'boolean'},
+        'cors-origin': {type: 'string', multiple: true},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -53,7 +59,7 @@ export function parseStartArgs(
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return {error: `--port must be a whole number from 0 to 65535, not "${values.port}"`}
     }
-    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed']}
+    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed'], corsOrigins: resolveCorsOrigins(values['cors-origin'])}
   } catch (error) {
     return {error: error instanceof Error ? error.message : String(error)}
   }
@@ -79,6 +85,7 @@ export async function run(
     port: options.port,
     dir: options.dir,
     studioDir: join(root, 'dist'),
+    corsOrigins: options.corsOrigins ?? [],
     log: (line) => console.error(line),
     app: ({apiUrl, token}) =>
       createSiteApp({
@@ -114,8 +121,10 @@ export async function run(
   log(
     [
       '',
-      `Studio:          ${server.studioUrl}`,
-      `                 (your browser asks once to trust the local certificate ${server.certFile})`,
+      `Studio:          ${server.loginUrl}`,
+      `                 (sign-in link with a one-time secret: open it first, keep it to yourself;`,
+      `                 afterwards ${server.studioUrl} is enough in this browser.`,
+      `                 Your browser asks once to trust the local certificate ${server.certFile})`,
       `Review page:     ${site}/reviews/her-2013-falling-in-love-with-ai`,
       `Site:            ${site}/`,
       `API:             ${server.apiUrl}  (token in ${server.tokenFile ?? 'SANITY_API_WRITE_TOKEN'})`,

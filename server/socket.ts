@@ -13,40 +13,83 @@ const HEARTBEAT = '\u2665'
 
 export interface SocketOptions {
   heartbeatMs?: number
+  /** Largest frame a client may send; a larger one closes the socket with 1009. Default 64 KiB. */
+  maxFrameBytes?: number
+  /** Answers queued for a client that does not read them; past this the socket is cut. Default 1 MiB. */
+  maxBufferedBytes?: number
+  /** A socket idle this long (nothing sent either way) is closed. Default 120 s. */
+  idleMs?: number
+  /** Bytes that arrived with the upgrade request, after its headers. */
+  head?: Buffer
+  /** Runs a data callback and logs what it throws (the server's error boundary). */
+  guard?: (what: string, callback: () => void) => void
 }
 
+/** Close codes (RFC 6455 §7.4.1). */
+const PROTOCOL_ERROR = 1002
+const TOO_BIG = 1009
+
 /** Completes the WebSocket handshake on an upgraded HTTP/1.1 socket; returns a function that closes it. */
-export function acceptPresenceSocket(key: string, socket: Duplex, options: SocketOptions = {}): () => void {
+export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(ms: number, callback?: () => void): unknown}, options: SocketOptions = {}): () => void {
+  const maxFrameBytes = options.maxFrameBytes ?? 64 * 1024
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
+  const guard = options.guard ?? ((_what: string, callback: () => void) => callback())
   const accept = createHash('sha1').update(key + GUID).digest('base64')
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
-  let buffer = Buffer.alloc(0)
+  let buffer: Buffer = Buffer.alloc(0)
   let subscriptions = 0
+  let closed = false
+  /** Writes a frame, unless the client has stopped reading what it was sent. */
+  const write = (bytes: Buffer) => {
+    if (socket.destroyed) return
+    if (socket.writableLength > maxBufferedBytes) {
+      socket.destroy()
+      return
+    }
+    socket.write(bytes)
+  }
   const send = (text: string) => {
-    if (!socket.destroyed) socket.write(frame(0x1, Buffer.from(text)))
+    if (!closed) write(frame(0x1, Buffer.from(text)))
   }
   const heartbeat = setInterval(() => send(HEARTBEAT), options.heartbeatMs ?? 20_000)
   heartbeat.unref()
-  const close = () => {
+  const close = (code?: number) => {
     clearInterval(heartbeat)
-    if (!socket.destroyed) socket.end(frame(0x8, Buffer.alloc(0)))
+    if (closed) return
+    closed = true
+    const payload = Buffer.alloc(code === undefined ? 0 : 2)
+    if (code !== undefined) payload.writeUInt16BE(code)
+    if (!socket.destroyed) socket.end(frame(0x8, payload))
+    // A peer that does not finish the closing handshake is cut.
+    setTimeout(() => socket.destroy(), 1000).unref()
   }
-  socket.on('data', (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk])
-    for (;;) {
-      const parsed = readFrame(buffer)
-      if (!parsed) break
-      buffer = buffer.subarray(parsed.length)
-      if (parsed.opcode === 0x8) return close()
-      if (parsed.opcode === 0x9) socket.write(frame(0xa, parsed.payload))
-      if (parsed.opcode === 0x1) {
-        const reply = answer(parsed.payload.toString('utf8'), () => `local-${++subscriptions}`)
-        if (reply) send(reply)
+  socket.setTimeout?.(options.idleMs ?? 120_000, () => socket.destroy())
+  const receive = (chunk: Buffer) =>
+    guard('presence socket', () => {
+      if (closed) return
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk])
+      for (;;) {
+        const parsed = readFrame(buffer, maxFrameBytes)
+        if (parsed === undefined) {
+          // An incomplete frame never holds more than one frame's worth of bytes.
+          if (buffer.length > maxFrameBytes + 14) close(TOO_BIG)
+          return
+        }
+        if ('error' in parsed) return close(parsed.error)
+        buffer = buffer.subarray(parsed.length)
+        if (parsed.opcode === 0x8) return close()
+        if (parsed.opcode === 0x9) write(frame(0xa, parsed.payload))
+        if (parsed.opcode === 0x1) {
+          const reply = answer(parsed.payload.toString('utf8'), () => `local-${++subscriptions}`)
+          if (reply) send(reply)
+        }
       }
-    }
-  })
+    })
+  socket.on('data', receive)
   socket.on('error', () => socket.destroy())
   socket.on('close', () => clearInterval(heartbeat))
-  return close
+  if (options.head && options.head.length > 0) receive(options.head)
+  return () => close()
 }
 
 function answer(text: string, nextSubscription: () => string): string | undefined {
@@ -77,11 +120,16 @@ function frame(opcode: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload])
 }
 
-/** One client frame (clients always mask), or undefined until it has fully arrived. */
-function readFrame(buffer: Buffer): {opcode: number; payload: Buffer; length: number} | undefined {
+/**
+ * One client frame, undefined until it has fully arrived, or the close code for a frame that
+ * breaks the rules: unmasked (clients must mask), fragmented or reserved bits set (never sent
+ * by the Studio), or larger than `maxBytes`.
+ */
+function readFrame(buffer: Buffer, maxBytes: number): {opcode: number; payload: Buffer; length: number} | {error: number} | undefined {
   if (buffer.length < 2) return undefined
   const first = buffer[0] ?? 0
   const second = buffer[1] ?? 0
+  if ((first & 0x80) === 0 || (first & 0x70) !== 0 || (second & 0x80) === 0) return {error: PROTOCOL_ERROR}
   let length = second & 0x7f
   let offset = 2
   if (length === 126) {
@@ -90,14 +138,16 @@ function readFrame(buffer: Buffer): {opcode: number; payload: Buffer; length: nu
     offset = 4
   } else if (length === 127) {
     if (buffer.length < 10) return undefined
-    length = Number(buffer.readBigUInt64BE(2))
+    const long = buffer.readBigUInt64BE(2)
+    if (long > BigInt(maxBytes)) return {error: TOO_BIG}
+    length = Number(long)
     offset = 10
   }
-  const masked = (second & 0x80) !== 0
+  if (length > maxBytes) return {error: TOO_BIG}
   const maskStart = offset
-  if (masked) offset += 4
+  offset += 4
   if (buffer.length < offset + length) return undefined
   const payload = Buffer.from(buffer.subarray(offset, offset + length))
-  if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (buffer[maskStart + (i % 4)] ?? 0)
+  for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (buffer[maskStart + (i % 4)] ?? 0)
   return {opcode: first & 0x0f, payload, length: offset + length}
 }

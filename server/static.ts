@@ -1,7 +1,8 @@
 import {createReadStream, existsSync, statSync} from 'node:fs'
 import {extname, join, normalize, resolve, sep} from 'node:path'
 
-import type {LakeRequest, LakeResponse} from '../lake'
+import {LakeError, type LakeRequest, type LakeResponse} from '../lake'
+import {decodePathSegment, parseRequestUrl} from '../lake/http'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,18 +24,21 @@ const TYPES: Record<string, string> = {
 /**
  * Serves a built Studio (`sanity build` output). Hashed files under `static/` are cached for
  * good; any other path that is not a file gets `index.html`, since the Studio routes in the browser.
+ * A malformed path is a `LakeError` 400 and any method but GET or HEAD a 405, for the caller to answer.
  */
 export function createStaticHandler(studioDir: string): (req: LakeRequest & {readonly url?: string | undefined}, res: LakeResponse) => void {
   const root = resolve(studioDir)
   const index = join(root, 'index.html')
   return (req, res) => {
+    const method = req.method ?? 'GET'
+    if (method !== 'GET' && method !== 'HEAD') throw new LakeError(405, 'methodNotAllowed', `${method} is not allowed on Studio pages; use GET`)
+    const pathname = decodePathSegment(parseRequestUrl(req.url).pathname, 'path')
     if (!existsSync(index)) {
       res.statusCode = 503
       res.setHeader('content-type', 'text/plain; charset=utf-8')
       res.end(`The Studio is not built yet (no ${index}). Run "npm run build" and reload.\n`)
       return
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'https://studio.invalid').pathname)
     const candidate = normalize(join(root, pathname))
     const inside = candidate === root || candidate.startsWith(root + sep)
     const isFile = inside && existsSync(candidate) && statSync(candidate).isFile()
@@ -44,7 +48,7 @@ export function createStaticHandler(studioDir: string): (req: LakeRequest & {rea
     res.setHeader('content-length', statSync(file).size)
     res.setHeader('x-content-type-options', 'nosniff')
     res.setHeader('cache-control', isFile && pathname.startsWith('/static/') ? 'public, max-age=31536000, immutable' : 'no-cache')
-    if ((req.method ?? 'GET') === 'HEAD') {
+    if (method === 'HEAD') {
       res.end()
       return
     }

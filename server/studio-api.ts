@@ -1,5 +1,5 @@
 import {type LakeHandler, LakeError, parsePerspective, type RouteContext} from '../lake'
-import {paramsFromSearch} from '../lake/http'
+import {decodePathSegment, paramsFromSearch, type RouteHandler} from '../lake/http'
 import {parseActionsRequest, runActions} from './actions'
 import {evaluateTextQuery, usesTextQuery} from './search'
 
@@ -21,8 +21,10 @@ export const LOCAL_USER: LocalUser = {id: 'local-editor', name: 'Local editor', 
 export interface StudioRoutesOptions {
   projectId: string
   user?: LocalUser
-  /** Builds the redirect that hands the Studio its session (`/auth/login`); undefined when refused. */
-  login(ctx: RouteContext, origin: string | null): string | undefined
+  /** `/auth/login` (GET and the form POST): hands the Studio its session, or refuses (see login.ts). */
+  login: RouteHandler
+  /** `/auth/logout`. Default: answers `{}`. */
+  logout?: RouteHandler
 }
 
 function userView(user: LocalUser) {
@@ -45,7 +47,7 @@ function requireSession(ctx: RouteContext, what: string): void {
 }
 
 function datasetOf(ctx: RouteContext, group = 1) {
-  return ctx.store.dataset(decodeURIComponent(ctx.match[group] ?? ''))
+  return ctx.store.dataset(decodePathSegment(ctx.match[group] ?? '', 'dataset name'))
 }
 
 function keyValueBody(body: unknown): {key: string; value: unknown}[] {
@@ -80,7 +82,7 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
   handler
     .route('GET', /^\/users\/me$/, (ctx) => ctx.send(200, ctx.authenticated ? userView(user) : {}))
     .route('GET', /^\/users\/me\/keyvalue\/(.+)$/, (ctx) => {
-      const keys = decodeURIComponent(ctx.match[1] ?? '').split(',')
+      const keys = decodePathSegment(ctx.match[1] ?? '', 'key list').split(',')
       ctx.send(200, keys.map((key) => ({key, value: ctx.authenticated ? (keyValues.get(key) ?? null) : null})))
     })
     .route(['PUT', 'POST', 'PATCH'], /^\/users\/me\/keyvalue$/, async (ctx) => {
@@ -90,7 +92,7 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
       ctx.send(200, pairs)
     })
     .route('GET', /^\/users\/([^/]+)$/, (ctx) => {
-      const ids = decodeURIComponent(ctx.match[1] ?? '').split(',')
+      const ids = decodePathSegment(ctx.match[1] ?? '', 'user id list').split(',')
       const found = ids.filter((id) => id === user.id).map(() => userView(user))
       ctx.send(200, ids.length === 1 ? (found[0] ?? null) : found)
     })
@@ -103,16 +105,8 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
         providers: [{name: 'local', title: 'This computer (local session)', url: `https://${String(host)}/auth/login`}],
       })
     })
-    .route('GET', /^\/auth\/login$/, (ctx) => {
-      const target = options.login(ctx, ctx.url.searchParams.get('origin'))
-      if (!target) throw new LakeError(403, 'forbidden', 'The local session is only handed to the Studio served by this server, on this computer')
-      ctx.res.statusCode = 302
-      ctx.res.setHeader('location', target)
-      ctx.res.setHeader('cache-control', 'no-store')
-      ctx.res.setHeader('referrer-policy', 'no-referrer')
-      ctx.res.end()
-    })
-    .route('POST', /^\/auth\/logout$/, ok({}))
+    .route(['GET', 'POST'], /^\/auth\/login$/, options.login)
+    .route('POST', /^\/auth\/logout$/, options.logout ?? ok({}))
     .route('GET', /^\/projects\/([^/]+)$/, ok(project()))
     .route('GET', /^\/projects\/([^/]+)\/datasets$/, (ctx) => {
       // The comments add-on asks for its own dataset profile; there is none locally.
@@ -129,7 +123,7 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
     .route(['GET', 'POST'], /^\/journey\/.*$/, ok({}))
     .route('GET', /^\/intake\/telemetry-status$/, ok({status: 'denied'}))
     .route('POST', /^\/intake\/.*$/, ok({}))
-    // `/data/ping/<dataset>`: the Studio's latency report fetches it when it checks out a document.
+    // `/data/ping/<dataset>`: the Studio's latency report fetches it when it checks out a document (it reads only the X-Sanity-Shard header).
     .route(['GET', 'HEAD'], /^\/(?:ping|data\/ping\/[^/]+)$/, (ctx) => {
       ctx.res.statusCode = 200
       ctx.res.setHeader('content-type', 'text/plain')

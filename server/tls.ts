@@ -23,13 +23,18 @@ const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000
 
 /**
  * A self-signed certificate for the loopback names, made on first start and kept in
- * `<dir>/tls/` (the key with mode 0600). It is made again when it expires soon or does
- * not cover a needed name (e.g. another project id).
+ * `<dir>/tls/` (the folder 0700, both files 0600, also when an older start left them
+ * readable to others). It is made again when it expires soon or does not cover a needed
+ * name (e.g. another project id).
  */
 export async function loadOrCreateCertificate(dir: string, hosts: readonly string[]): Promise<TlsFiles> {
   const tlsDir = join(dir, 'tls')
   const keyFile = join(tlsDir, 'key.pem')
   const certFile = join(tlsDir, 'cert.pem')
+  mkdirSync(tlsDir, {recursive: true, mode: 0o700})
+  // mkdir's mode is subject to umask and leaves an existing folder as it was.
+  chmodSync(tlsDir, 0o700)
+  for (const file of [keyFile, certFile]) if (existsSync(file)) chmodSync(file, 0o600)
   if (existsSync(keyFile) && existsSync(certFile)) {
     const key = readFileSync(keyFile, 'utf8')
     const cert = readFileSync(certFile, 'utf8')
@@ -52,10 +57,13 @@ export async function loadOrCreateCertificate(dir: string, hosts: readonly strin
       },
     ],
   })
-  mkdirSync(tlsDir, {recursive: true})
-  writeFileSync(keyFile, pems.private, {mode: 0o600})
-  chmodSync(keyFile, 0o600)
-  writeFileSync(certFile, pems.cert)
+  for (const [file, pem] of [
+    [keyFile, pems.private],
+    [certFile, pems.cert],
+  ] as const) {
+    writeFileSync(file, pem, {mode: 0o600})
+    chmodSync(file, 0o600)
+  }
   return {key: pems.private, cert: pems.cert, certFile, generated: true}
 }
 

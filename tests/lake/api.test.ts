@@ -313,15 +313,31 @@ describe('access and errors', () => {
     })
   })
 
-  it('answers CORS preflights with 204 and echoes origin and headers', async () => {
-    const response = await fetch(rawUrl('/data/query/test'), {
-      method: 'OPTIONS',
-      headers: {origin: 'http://localhost:3333', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type'},
-    })
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3333')
-    expect(response.headers.get('access-control-allow-credentials')).toBe('true')
-    expect(response.headers.get('access-control-allow-headers')).toBe('authorization,content-type')
+  it('answers CORS preflights of configured origins with credentials, and gives other origins no CORS headers', async () => {
+    const cors = await startTestLake({corsOrigins: ['http://localhost:3333']})
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${cors.lake.url}/v${apiVersion}/data/query/test`, {
+          method: 'OPTIONS',
+          headers: {origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type'},
+        })
+      const allowed = await preflight('http://localhost:3333')
+      expect(allowed.status).toBe(204)
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3333')
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true')
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('authorization,content-type')
+      const refused = await preflight('http://localhost:4444')
+      expect(refused.status).toBe(403)
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+      expect(refused.headers.get('access-control-allow-credentials')).toBeNull()
+      expect(((await refused.json()) as {error: {type: string}}).error.type).toBe('corsOriginNotAllowed')
+    } finally {
+      await cors.stop()
+    }
+    // Without configured origins, no origin is echoed.
+    const read = await fetch(rawUrl('/data/query/test?query=1'), {headers: {origin: 'http://localhost:3333'}})
+    expect(read.status).toBe(200)
+    expect(read.headers.get('access-control-allow-origin')).toBeNull()
   })
 
   it('accepts any API version prefix', async () => {

@@ -1,8 +1,9 @@
 /**
  * The local app server without a browser: one port for TLS (HTTP/2) and plain HTTP, the
- * loopback-only session, the Actions API the Studio writes through, and text::query search.
+ * Studio session behind the one-time login link, CORS, private data files, the Actions API
+ * the Studio writes through, and text::query search.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {request as httpRequest} from 'node:http'
 import {connect, type ClientHttp2Session} from 'node:http2'
 import {tmpdir} from 'node:os'
@@ -28,7 +29,7 @@ describe('local app server', () => {
   let ids: {reviewId: string; filmId: string; commentId: string}
 
   /** An HTTP/2 request over TLS, as the browser makes it (the certificate is self-signed). */
-  const secure = (path: string, options: {method?: string; host?: string; headers?: Record<string, string>; body?: unknown} = {}) =>
+  const secure = (path: string, options: {method?: string; host?: string; headers?: Record<string, string>; body?: unknown; rawBody?: string} = {}) =>
     new Promise<Answer>((resolveAnswer, reject) => {
       const stream = h2.request({
         ':method': options.method ?? 'GET',
@@ -46,13 +47,18 @@ describe('local app server', () => {
       stream.on('data', (chunk: string) => (body += chunk))
       stream.on('end', () => resolveAnswer({status: Number(headers[':status']), headers, body}))
       stream.on('error', reject)
-      stream.end(options.body === undefined ? undefined : JSON.stringify(options.body))
+      stream.end(options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)))
     })
 
-  /** The Studio's session, fetched the way the Studio gets it: the login redirect's `#token=`. */
+  const studioOrigin = () => `https://local.localhost:${server.port}`
+  const loginPath = (query: string) => `/auth/login?${query}`
+  const tokenIn = (answer: Answer) => /#token=(.+)$/.exec(String(answer.headers.location))?.[1]
+  const cookieOf = (answer: Answer) => String(answer.headers['set-cookie'] ?? '').split(';')[0] ?? ''
+
+  /** The Studio's session, fetched the way the Studio gets it: the login redirect's `#token=` (here with the lake token). */
   const session = async () => {
-    const answer = await secure(`/auth/login?origin=${encodeURIComponent(`https://local.localhost:${server.port}/`)}`)
-    const token = /#token=(.+)$/.exec(String(answer.headers.location))?.[1]
+    const answer = await secure(loginPath(`origin=${encodeURIComponent(`${studioOrigin()}/`)}`), {headers: {authorization: `Bearer ${server.token}`}})
+    const token = tokenIn(answer)
     if (!token) throw new Error(`no session in ${String(answer.headers.location)}`)
     return token
   }
@@ -62,7 +68,7 @@ describe('local app server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'server-test-'))
-    server = await startServer({port: 0, dir, studioDir: join(dir, 'no-studio')})
+    server = await startServer({port: 0, dir, studioDir: join(dir, 'no-studio'), corsOrigins: ['http://localhost:3333']})
     client = lakeClient(server)
     ids = await seedHer(client)
     h2 = connect(`https://localhost:${server.port}`, {rejectUnauthorized: false})
@@ -92,18 +98,117 @@ describe('local app server', () => {
     expect(page.headers.location).toBe(`https://local.localhost:${server.port}/structure`)
   })
 
+  test('the one-time login link signs a browser in once; its cookie signs the same browser in again', async () => {
+    const secret = new URL(server.loginUrl).searchParams.get('secret')
+    expect(server.loginUrl).toBe(`${studioOrigin()}/auth/login?secret=${secret}`)
+    expect(secret?.length).toBeGreaterThanOrEqual(24)
+    // The Studio's own login redirect without any credential: refused, to scripts as JSON and to a browser as a page.
+    const studioLogin = loginPath(`origin=${encodeURIComponent(`${studioOrigin()}/structure`)}&projectId=local&type=dual`)
+    const anonymous = await secure(studioLogin)
+    expect(anonymous.status).toBe(403)
+    expect(JSON.parse(anonymous.body).error.type).toBe('loginRequired')
+    expect(anonymous.headers.location).toBeUndefined()
+    const page = await secure(studioLogin, {headers: {accept: 'text/html'}})
+    expect(page.status).toBe(403)
+    expect(page.body).toContain('npm start')
+    expect(page.body).toContain('<form method="post" action="/auth/login">')
+    expect(page.body).not.toContain(server.token)
+
+    // The printed link: the session in the fragment, and a login cookie for this port only.
+    const first = await secure(new URL(server.loginUrl).pathname + new URL(server.loginUrl).search)
+    expect(first.status).toBe(302)
+    expect(first.headers.location).toMatch(new RegExp(`^${studioOrigin()}/#token=studio_`))
+    const token = tokenIn(first)
+    expect(String(first.headers['set-cookie'])).toMatch(new RegExp(`^__Host-lake-studio-${server.port}=[\\w-]{40,}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=`))
+    const cookie = cookieOf(first)
+    expect(cookie).not.toContain(token)
+
+    // Used up: the same link again (another browser) gets the login page, not the session.
+    const again = await secure(new URL(server.loginUrl).pathname + new URL(server.loginUrl).search, {headers: {accept: 'text/html'}})
+    expect(again.status).toBe(403)
+    expect(again.body).toContain('already used')
+    // The browser that used it: a reload or a second tab goes through the Studio's login redirect with the cookie.
+    const withCookie = await secure(studioLogin, {headers: {cookie: `other=1; ${cookie}`}})
+    expect(withCookie.status).toBe(302)
+    expect(withCookie.headers.location).toBe(`${studioOrigin()}/structure#token=${token}`)
+    // A forged cookie, or the right cookie for another port, is nothing.
+    expect((await secure(studioLogin, {headers: {cookie: `${cookie.split('=')[0]}=forged`}})).status).toBe(403)
+    expect((await secure(studioLogin, {headers: {cookie: cookie.replace(String(server.port), '1')}})).status).toBe(403)
+
+    // Logging out forgets the cookie (the session itself stays valid for other tabs).
+    const logout = await secure('/v2025-02-19/auth/logout', {method: 'POST', headers: {authorization: `Bearer ${token}`, cookie}})
+    expect(logout.status).toBe(200)
+    expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0')
+    expect(JSON.parse((await secure('/v2025-02-19/users/me', {headers: {authorization: `Bearer ${token}`}})).body).id).toBe('local-editor')
+  })
+
+  test('the lake token yields the session too: as a bearer token or pasted into the login form', async () => {
+    const origin = `${studioOrigin()}/desk`
+    const form = await secure('/auth/login', {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+      rawBody: new URLSearchParams({origin, token: server.token}).toString(),
+    })
+    expect(form.status).toBe(303)
+    expect(form.headers.location).toBe(`${origin}#token=${await session()}`)
+    expect(cookieOf(form)).toMatch(/^__Host-lake-studio-/)
+    const wrong = await secure('/auth/login', {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'text/html'},
+      rawBody: new URLSearchParams({origin, token: 'not-the-token'}).toString(),
+    })
+    expect(wrong.status).toBe(403)
+    expect(wrong.headers.location).toBeUndefined()
+  })
+
   test('hands the session only to its own Studio origin, and refuses other hosts', async () => {
     const token = await session()
     expect(token.length).toBeGreaterThanOrEqual(32)
     expect(token).not.toBe(server.token)
     for (const origin of ['https://evil.example/', `http://local.localhost:${server.port}/`, `https://local.localhost:1/`]) {
-      expect((await secure(`/auth/login?origin=${encodeURIComponent(origin)}`)).status).toBe(403)
+      const refused = await secure(`/auth/login?origin=${encodeURIComponent(origin)}`, {headers: {authorization: `Bearer ${server.token}`}})
+      expect(refused.status).toBe(403)
+      expect(refused.headers.location).toBeUndefined()
     }
     // A DNS name re-bound to 127.0.0.1 is not a loopback host name.
     expect((await secure('/v2025-02-19/users/me', {host: `attacker.example:${server.port}`})).status).toBe(403)
     expect(JSON.parse((await secure('/v2025-02-19/users/me')).body)).toEqual({})
     const me = JSON.parse((await secure('/v2025-02-19/users/me', {headers: {authorization: `Bearer ${token}`}})).body)
     expect(me.id).toBe('local-editor')
+  })
+
+  test('CORS: credentials only for the Studio origin and configured origins; other origins get no CORS headers', async () => {
+    const preflight = (origin: string) =>
+      secure('/v2025-02-19/data/query/production', {
+        method: 'OPTIONS',
+        headers: {origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type'},
+      })
+    for (const origin of [studioOrigin(), 'http://localhost:3333']) {
+      const allowed = await preflight(origin)
+      expect(allowed.status).toBe(204)
+      expect(allowed.headers['access-control-allow-origin']).toBe(origin)
+      expect(allowed.headers['access-control-allow-credentials']).toBe('true')
+      expect(allowed.headers['access-control-allow-headers']).toBe('authorization,content-type')
+    }
+    for (const origin of ['https://evil.example', 'http://localhost:4444', `https://localhost:${server.port}`]) {
+      const refused = await preflight(origin)
+      expect(refused.status).toBe(403)
+      expect(JSON.parse(refused.body).error.type).toBe('corsOriginNotAllowed')
+      const read = await secure('/v2025-02-19/data/query/production?query=count(*)', {headers: {origin}})
+      expect(read.status).toBe(200)
+      expect(read.headers['access-control-allow-origin']).toBeUndefined()
+      expect(read.headers['access-control-allow-credentials']).toBeUndefined()
+    }
+  })
+
+  test('the data files the server writes are private to their owner', () => {
+    const mode = (path: string) => statSync(join(dir, path)).mode & 0o777
+    expect({tls: mode('tls'), key: mode('tls/key.pem'), cert: mode('tls/cert.pem'), session: mode('studio-session')}).toEqual({
+      tls: 0o700,
+      key: 0o600,
+      cert: 0o600,
+      session: 0o600,
+    })
   })
 
   test('writes through the Actions API need the session; edit makes the draft, publish replaces the published document', async () => {

@@ -139,9 +139,9 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
     for (const dir of [dataDir, userDataDir]) if (dir) rmSync(dir, {recursive: true, force: true})
   })
 
-  test('opens signed in through the local session, with the desk structure', async () => {
-    await page.goto(server.studioUrl)
-    // No token yet: the Studio goes to the single login ("this computer") and comes back with a session.
+  test('opens signed in through the one-time login link, with the desk structure', async () => {
+    // The link npm start prints: the server redeems its one-time secret and hands the Studio its session.
+    await page.goto(server.loginUrl)
     await page.getByTestId('structure-tool-list-pane').waitFor()
     for (const item of ['Films', 'People', 'Reviews', 'Comments']) await expect(page.getByTestId(`pane-item-${item}`).isVisible()).resolves.toBe(true)
     expect(page.url()).toMatch(/\/structure$/)
@@ -287,6 +287,30 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
     expect(person?.slug).toBe('lynn-ramsay')
     await page.getByTestId('document-list-pane').getByText('Lynn Ramsay').waitFor()
     await shot('person-created')
+  })
+
+  test('after the link is used: a reload, a second tab and a tab without the stored session are signed in', async () => {
+    await page.reload()
+    await page.getByTestId('structure-tool-list-pane').waitFor()
+    const second = await context.newPage()
+    try {
+      await second.goto(server.studioUrl)
+      await second.getByTestId('structure-tool-list-pane').waitFor()
+      // Without the Studio's stored token it goes through its own login redirect, and the login
+      // cookie the link left gets the session back (the used link itself no longer would).
+      const logins: number[] = []
+      second.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/auth/login') logins.push(response.status())
+      })
+      await second.evaluate(() => localStorage.clear())
+      await second.goto(`${server.studioUrl}structure`)
+      await second.getByTestId('structure-tool-list-pane').waitFor()
+      expect(new URL(second.url()).hash).toBe('')
+      expect(logins).toEqual([302])
+      await second.screenshot({path: join(SCREENSHOTS, 'second-tab.png')})
+    } finally {
+      await second.close()
+    }
   })
 
   test('the browser console shows no errors other than blocked public CDN requests', () => {
