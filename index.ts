@@ -1,27 +1,9 @@
 /**
- * The package's entry point for frontends and import scripts: typed queries,
- * their parameter schemas and fetch helper, Portable Text rendering, the
- * review importer and the client settings for the local lake or a hosted project.
+ * The package's root entry, for frontends: typed queries, their parameter schemas and fetch
+ * helper, Portable Text rendering and the client settings for the local lake or a hosted
+ * project. Runtime-neutral (browsers, edge runtimes, Node 20+): Node-only parts live behind
+ * their own entries (`/importer`, `/lake`, `/server`), Studio code behind `/schemas` and `/studio`.
  */
-export * from './queries'
-export {
-  queryParams,
-  reviewListParams,
-  searchParams,
-  slugParams,
-  type QueryParams,
-  type TypedQuery,
-} from './queries/params'
-export {fetchTyped, parseQueryParams, QueryParamsError} from './queries/fetch'
-export {
-  defaultMentionHref,
-  excerpt,
-  portableTextToHtml,
-  portableTextToPlainText,
-  type MentionTarget,
-  type RenderOptions,
-} from './queries/portable-text'
-export {importReview, toNdjson, type FilmFacts, type ImportResult} from './importer'
-export {clientConfig, resolveTarget, type SanityTarget} from './lib/env'
-export {apiVersion} from './lib/constants'
-export type * from './sanity.types'
+export * from './entries/queries'
+export * from './queries/portable-text'
+export {apiVersion, clientConfig, resolveTarget, type Env, type SanityTarget} from './lib/client-config'

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {createClient, type IdentifiedSanityDocumentStub, type SanityClient} from '@sanity/client'
@@ -10,20 +10,9 @@ import herFacts from '../../seed/her-2013.facts'
 import type {RunningServer} from '../../server'
 
 export {ensureStudioBuild} from '../../server/studio-build'
+export {chromiumPath} from '../helpers/chromium'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
-
-/** Chromium from the OS package; the tests never download browsers. */
-export function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-  if (!existsSync(path)) {
-    throw new Error(
-      `Chromium is missing at ${path}: the Studio end-to-end test drives a real browser.\n` +
-        'Install it with "apt-get install -y chromium" (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.',
-    )
-  }
-  return path
-}
 
 export function lakeClient(server: RunningServer): SanityClient {
   return createClient({
