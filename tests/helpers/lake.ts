@@ -19,9 +19,9 @@ export interface TestLake {
 }
 
 /** A real lake on a free loopback port with a throwaway data folder. */
-export async function startTestLake(dataset = 'test'): Promise<TestLake> {
+export async function startTestLake(dataset = 'test', options: {corsOrigins?: readonly string[]} = {}): Promise<TestLake> {
   const dir = mkdtempSync(join(tmpdir(), 'lake-test-'))
-  const lake = await startLake({port: 0, dir, token: 'test-token'})
+  const lake = await startLake({port: 0, dir, token: 'test-token', ...options})
   const base = {
     projectId: 'local',
     dataset,
