@@ -3,6 +3,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 
 import {z} from 'zod'
 
+import {type AssetOptions, registerAssetRoutes} from './assets'
 import {isPublicId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
 import {parsePerspective} from './groq'
@@ -67,6 +68,8 @@ export interface LakeHandlerOptions {
   projectId?: string
   /** Receives one line per server error. */
   log?: (line: string) => void
+  /** Limits of the assets API (uploads, image sizes, transform cache); see `lake/assets.ts`. */
+  assets?: AssetOptions
 }
 
 export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
@@ -104,6 +107,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     keepAliveMs: 15_000,
     projectId: 'local',
     log: () => {},
+    assets: {},
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
@@ -217,6 +221,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/doc\/([^/]+)\/(.+)$/, handleDoc, builtinRoutes)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
+  registerAssetRoutes(handler, resolved.assets)
   return handler
 }
 
