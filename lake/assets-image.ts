@@ -232,12 +232,16 @@ export function assertSafeSvg(bytes: Uint8Array): void {
   try {
     parser.write(text).close()
   } catch (error) {
+    // A refusal found before the parse error (e.g. entity declarations, then their use) says more.
+    if (problems.length > 0) throw unsafeSvg(problems)
     throw invalid('invalidImage', `The SVG is not well-formed XML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
   }
   if (root !== 'svg') throw invalid('invalidImage', `The upload looks like XML but is not an SVG image (its root element is <${root ?? 'none'}>)`)
-  if (problems.length > 0) {
-    throw invalid('unsafeSvg', `The SVG was refused because it contains ${[...new Set(problems)].slice(0, 3).join('; ')}. Remove scripts, event handlers and external references, or upload a PNG instead`)
-  }
+  if (problems.length > 0) throw unsafeSvg(problems)
+}
+
+function unsafeSvg(problems: readonly string[]): LakeError {
+  return invalid('unsafeSvg', `The SVG was refused because it contains ${[...new Set(problems)].slice(0, 3).join('; ')}. Remove scripts, event handlers and external references, or upload a PNG instead`)
 }
 
 // Files.

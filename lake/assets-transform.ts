@@ -212,7 +212,13 @@ function clampRect(rect: Rect, width: number, height: number): Rect {
   return {left: rect.left, top: rect.top, width: Math.min(rect.width, width - rect.left), height: Math.min(rect.height, height - rect.top)}
 }
 
-const POSITION: Record<string, string> = {top: 'top', bottom: 'bottom', left: 'left', right: 'right', center: 'centre'}
+/** `crop=top,left` as sharp's gravity (`northwest`); entropy picks the busiest part. */
+function gravityOf(crops: readonly Crop[]): string | number {
+  if (crops.includes('entropy')) return sharp.strategy.entropy
+  const vertical = crops.includes('top') ? 'north' : crops.includes('bottom') ? 'south' : ''
+  const horizontal = crops.includes('left') ? 'west' : crops.includes('right') ? 'east' : ''
+  return `${vertical}${horizontal}` || 'centre'
+}
 
 /** Renders a transformed image. `source` is the original's format and (oriented) size. */
 export async function renderImage(
@@ -317,13 +323,7 @@ export async function renderImage(
         const top = Math.min(scaledHeight - boxHeight, Math.max(0, Math.round(point.y * scaledHeight - boxHeight / 2)))
         image = image.resize({width: scaledWidth, height: scaledHeight, fit: 'fill'}).extract({left, top, width: boxWidth, height: boxHeight})
       } else {
-        const position = crops.includes('entropy')
-          ? sharp.strategy.entropy
-          : crops
-              .map((c) => POSITION[c])
-              .filter(Boolean)
-              .join(' ') || 'centre'
-        image = image.resize({width: boxWidth, height: boxHeight, fit: 'cover', position})
+        image = image.resize({width: boxWidth, height: boxHeight, fit: 'cover', position: gravityOf(crops)})
       }
       outWidth = boxWidth
       outHeight = boxHeight

@@ -130,7 +130,7 @@ function parseUploadOptions(search: URLSearchParams): UploadOptions {
 
 async function readUpload(req: LakeRequest, maxBytes: number): Promise<Buffer> {
   const tooLarge = () =>
-    new LakeError(413, 'payloadTooLarge', `The upload is larger than the lake's limit of ${Math.round(maxBytes / 1024 / 1024)} MiB (${maxBytes} bytes); upload a smaller file`)
+    new LakeError(413, 'payloadTooLarge', `The upload is larger than the lake's limit of ${formatBytes(maxBytes)} (${maxBytes} bytes); upload a smaller file`)
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge()
   const chunks: Buffer[] = []
@@ -143,6 +143,10 @@ async function readUpload(req: LakeRequest, maxBytes: number): Promise<Buffer> {
   }
   if (size === 0) throw new LakeError(400, 'invalidRequest', 'The upload is empty; send the file as the request body')
   return Buffer.concat(chunks)
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB` : `${Math.round((bytes / 1024) * 10) / 10} KiB`
 }
 
 /**
