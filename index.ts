@@ -14,6 +14,14 @@ export {
 } from './queries/params'
 export {fetchTyped, parseQueryParams, QueryParamsError} from './queries/fetch'
 export {
+  imageUrls,
+  responsiveImage,
+  type ImageUrlSource,
+  type QueriedImage,
+  type ResponsiveImage,
+  type ResponsiveImageOptions,
+} from './queries/images'
+export {
   defaultMentionHref,
   excerpt,
   portableTextToHtml,
