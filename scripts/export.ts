@@ -6,13 +6,13 @@
  */
 import {mkdir, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {createClient, type SanityClient} from '@sanity/client'
 import {exportDataset} from '@sanity/export'
 
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
+import {type CliArgs, runIfEntry} from './cli'
 import {describeBackendError} from './seed'
 
 export const USAGE = `Usage: npm run export -- --out <file.tar.gz> [--dataset <name>] [--no-assets] [--no-drafts] [--types <a,b>] [--dry-run]
@@ -49,7 +49,7 @@ export interface ExportDeps {
   stderr(text: string): void
 }
 
-export type ParsedArgs = {kind: 'help'} | {kind: 'run'; options: ExportOptions} | {kind: 'error'; message: string}
+export type ParsedArgs = CliArgs<ExportOptions>
 
 export function parseExportArgs(argv: readonly string[]): ParsedArgs {
   try {
@@ -170,27 +170,4 @@ export function defaultDeps(): ExportDeps {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const args = parseExportArgs(argv)
-  if (args.kind === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  if (args.kind === 'error') {
-    process.stderr.write(`error: ${args.message}\n\n${USAGE}`)
-    return 2
-  }
-  return run(args.options, defaultDeps())
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-      process.exitCode = 1
-    },
-  )
-}
+runIfEntry(import.meta.url, {usage: USAGE, parse: parseExportArgs, run: (options) => run(options, defaultDeps())})

@@ -5,14 +5,14 @@
  * was (assets uploaded for it are removed again). Argument parsing here; `run` takes its I/O as deps.
  */
 import {createHash} from 'node:crypto'
-import {basename, resolve} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {basename} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {createClient, type Mutation, type SanityClient} from '@sanity/client'
 
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type Archive, ArchiveError, type AssetKind, formatPath, readArchive, readAssetBytes} from './dataset-archive'
+import {type CliArgs, runIfEntry} from './cli'
 import {describeBackendError} from './seed'
 
 export const USAGE = `Usage: npm run import -- <file.tar.gz | file.ndjson> [--replace | --missing] [--dataset <name>] [--dry-run]
@@ -46,7 +46,7 @@ export interface ImportDeps {
   stderr(text: string): void
 }
 
-export type ParsedArgs = {kind: 'help'} | {kind: 'run'; options: ImportOptions} | {kind: 'error'; message: string}
+export type ParsedArgs = CliArgs<ImportOptions>
 
 export function parseImportArgs(argv: readonly string[]): ParsedArgs {
   try {
@@ -237,27 +237,4 @@ export function defaultDeps(): ImportDeps {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const args = parseImportArgs(argv)
-  if (args.kind === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  if (args.kind === 'error') {
-    process.stderr.write(`error: ${args.message}\n\n${USAGE}`)
-    return 2
-  }
-  return run(args.options, defaultDeps())
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-      process.exitCode = 1
-    },
-  )
-}
+runIfEntry(import.meta.url, {usage: USAGE, parse: parseImportArgs, run: (options) => run(options, defaultDeps())})

@@ -15,8 +15,8 @@ import {list as listTar, x as extractTar} from 'tar'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {SanityTarget} from '../../lib/env'
-import {defaultDeps as exportDeps, run as runExport} from '../../scripts/export'
-import {defaultDeps as importDeps, run as runImport} from '../../scripts/import'
+import {defaultDeps as exportDeps, parseExportArgs, run as runExport} from '../../scripts/export'
+import {defaultDeps as importDeps, parseImportArgs, run as runImport} from '../../scripts/import'
 import {herDocuments} from '../helpers/lake'
 import {clientFor, withoutSystemFields} from '../lake/helpers'
 import {ROOT} from '../studio/support'
@@ -93,6 +93,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.stop()
+})
+
+describe('command-line arguments', () => {
+  it('reads the export options, and refuses a missing --out or empty --types', () => {
+    expect(parseExportArgs(['--out', 'a.tar.gz', '--dataset', 'staging', '--no-drafts', '--types', 'film, person', '--dry-run'])).toEqual({
+      kind: 'run',
+      options: {out: 'a.tar.gz', dataset: 'staging', assets: true, drafts: false, types: ['film', 'person'], dryRun: true},
+    })
+    expect(parseExportArgs(['--no-assets', '--out', 'b.tar.gz'])).toEqual({kind: 'run', options: {out: 'b.tar.gz', assets: false, drafts: true, dryRun: false}})
+    expect(parseExportArgs([])).toEqual({kind: 'error', message: '--out <file.tar.gz> is required'})
+    expect(parseExportArgs(['--out', 'x', '--types', ','])).toEqual({kind: 'error', message: '--types needs one or more type names, separated by commas'})
+    expect(parseExportArgs(['--help'])).toEqual({kind: 'help'})
+  })
+
+  it('reads the import options, and refuses no file, two files or --replace with --missing', () => {
+    expect(parseImportArgs(['backup.tar.gz'])).toEqual({kind: 'run', options: {file: 'backup.tar.gz', mode: 'create', dryRun: false}})
+    expect(parseImportArgs(['x.ndjson', '--replace', '--dataset', 'staging', '--dry-run'])).toEqual({kind: 'run', options: {file: 'x.ndjson', mode: 'replace', dataset: 'staging', dryRun: true}})
+    expect(parseImportArgs(['x.ndjson', '--missing'])).toMatchObject({kind: 'run', options: {mode: 'missing'}})
+    expect(parseImportArgs([])).toEqual({kind: 'error', message: 'name one file to import (a .tar.gz archive or an .ndjson file)'})
+    expect(parseImportArgs(['a', 'b'])).toEqual({kind: 'error', message: 'name one file to import (a .tar.gz archive or an .ndjson file)'})
+    expect(parseImportArgs(['a', '--replace', '--missing'])).toEqual({kind: 'error', message: '--replace and --missing cannot be used together'})
+  })
 })
 
 describe('npm run export', () => {

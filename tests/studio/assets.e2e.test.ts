@@ -12,12 +12,12 @@ import {join} from 'node:path'
 
 import type {SanityClient} from '@sanity/client'
 import {createImageUrlBuilder} from '@sanity/image-url'
-import {type BrowserContext, chromium, type Locator, type Page} from 'playwright-core'
+import type {BrowserContext, Locator, Page} from 'playwright-core'
 import sharp from 'sharp'
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
 
-import {type RunningServer, startServer} from '../../server'
-import {chromiumPath, ensureStudioBuild, eventually, lakeClient, ROOT, seedHer} from './support'
+import type {RunningServer} from '../../server'
+import {chromiumPath, ensureStudioBuild, eventually, lakeClient, launchStudioBrowser, ROOT, seedHer, startStudioServer} from './support'
 
 const SCREENSHOTS = join(ROOT, 'test-results/studio-assets')
 // Its own build folder: the other Studio e2e file may be building its own at the same time.
@@ -51,18 +51,11 @@ describe('images in Sanity Studio (Chromium)', () => {
   }
 
   beforeAll(async () => {
-    const executablePath = chromiumPath()
+    // Fails fast, saying how to install Chromium, before the slow Studio build.
+    chromiumPath()
     mkdirSync(SCREENSHOTS, {recursive: true})
     await ensureStudioBuild(STUDIO_DIR)
-    dataDir = mkdtempSync(join(tmpdir(), 'studio-assets-lake-'))
-    server = await startServer({
-      port: 0,
-      dir: dataDir,
-      studioDir: STUDIO_DIR,
-      log: (line) => {
-        if (/fail|error/i.test(line)) serverErrors.push(line)
-      },
-    })
+    ;({server, dataDir} = await startStudioServer(STUDIO_DIR, serverErrors))
     client = lakeClient(server)
     await seedHer(client)
     portraitFile = join(dataDir, 'joaquin-portrait.png')
@@ -75,14 +68,7 @@ describe('images in Sanity Studio (Chromium)', () => {
     )
 
     userDataDir = mkdtempSync(join(tmpdir(), 'studio-assets-chromium-'))
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      ignoreHTTPSErrors: true,
-      viewport: {width: 1400, height: 900},
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
-    context.setDefaultTimeout(UI_TIMEOUT)
+    context = await launchStudioBrowser(userDataDir, UI_TIMEOUT)
     page = context.pages()[0] ?? (await context.newPage())
     page.on('response', (response) => {
       if (response.status() >= 500) serverErrors.push(`${response.status()} ${response.request().method()} ${response.url()}`)
