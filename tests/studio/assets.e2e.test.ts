@@ -127,8 +127,9 @@ describe('images in Sanity Studio (Chromium)', () => {
     const poster = readFileSync(POSTER_FILE)
     const assetId = `image-${sha1(poster)}-400x600-jpg`
     await eventually('the draft poster to reference the uploaded asset', () => draftImage('film-her-2013', 'poster'), (value) => value?.asset?._ref === assetId)
-    const asset = await client.fetch<{originalFilename: string; metadata: {dimensions: {width: number}}} | null>('*[_id == $id][0]', {id: assetId})
-    expect(asset).toMatchObject({originalFilename: 'her-2013-poster.jpg', metadata: {dimensions: {width: 400}}})
+    const asset = await client.fetch<{originalFilename: string; url: string; metadata: {dimensions: {width: number}}} | null>('*[_id == $id][0]', {id: assetId})
+    // Uploaded over HTTP/2 from the Studio's HTTPS page, the asset's url still names the plain loopback origin.
+    expect(asset).toMatchObject({originalFilename: 'her-2013-poster.jpg', url: `${server.apiUrl}/images/local/production/${sha1(poster)}-400x600.jpg`, metadata: {dimensions: {width: 400}}})
     // The Studio shows the uploaded picture, served by the lake.
     await expectLoaded(field.locator('img[src*="/images/local/production/"]'))
     await page.locator('input[id="poster.alt"]').fill('The word "her" under a glowing earpiece')
