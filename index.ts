@@ -7,3 +7,4 @@
 export * from './entries/queries'
 export * from './queries/portable-text'
 export {apiVersion, clientConfig, resolveTarget, type Env, type SanityTarget} from './lib/client-config'
+export * from './queries/images'

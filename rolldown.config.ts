@@ -19,6 +19,7 @@ export const entries = {
   index: './index.ts',
   queries: './entries/queries.ts',
   'portable-text': './queries/portable-text.ts',
+  images: './queries/images.ts',
   client: './lib/client-config.ts',
   comments: './comments/index.ts',
   // Node only.

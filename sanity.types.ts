@@ -342,7 +342,7 @@ export type AllSanitySchemaTypes =
 
 // Source: queries/index.ts
 // Variable: filmPageQuery
-// Query: *[_type == "film" && slug.current == $slug][0]{  _id,  title,  "slug": slug.current,  releaseYear,  logline,  genres,  poster,  "directors": crew[job == "director"]{"name": person->name, "slug": person->slug.current},  "crew": crew[job != "director"]{job, ...{"name": person->name, "slug": person->slug.current}},  "cast": cast[]{    ...{"name": person->name, "slug": person->slug.current},    characterName,    "isVoice": coalesce(isVoice, false)  },  "reviews": *[_type == "review" && film._ref == ^._id] | order(publishedOn desc, _id desc){  _id,  title,  "slug": slug.current,  "authorName": author.name,  publishedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")}}
+// Query: *[_type == "film" && slug.current == $slug][0]{  _id,  title,  "slug": slug.current,  releaseYear,  logline,  genres,  "poster": select(defined(poster.asset) => poster{  asset,  crop,  hotspot,  alt,  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},  "lqip": asset->metadata.lqip}, null),  "directors": crew[job == "director"]{"name": person->name, "slug": person->slug.current},  "crew": crew[job != "director"]{job, ...{"name": person->name, "slug": person->slug.current}},  "cast": cast[]{    ...{"name": person->name, "slug": person->slug.current},    "portrait": select(defined(person->image.asset) => person->image{  asset,  crop,  hotspot,  alt,  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},  "lqip": asset->metadata.lqip}, null),    characterName,    "isVoice": coalesce(isVoice, false)  },  "reviews": *[_type == "review" && film._ref == ^._id] | order(publishedOn desc, _id desc){  _id,  title,  "slug": slug.current,  "authorName": author.name,  publishedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")}}
 export type FilmPageQueryResult = {
   _id: string
   title: string
@@ -351,12 +351,16 @@ export type FilmPageQueryResult = {
   logline: string | null
   genres: Array<string>
   poster: {
-    asset?: SanityImageAssetReference
-    media?: unknown
-    hotspot?: SanityImageHotspot
-    crop?: SanityImageCrop
-    alt?: string
-    _type: 'image'
+    asset: SanityImageAssetReference
+    crop: SanityImageCrop | null
+    hotspot: SanityImageHotspot | null
+    alt: string | null
+    dimensions: {
+      width: number
+      height: number
+      aspectRatio: number
+    } | null
+    lqip: string | null
   } | null
   directors: Array<{
     name: string
@@ -380,6 +384,18 @@ export type FilmPageQueryResult = {
   cast: Array<{
     name: string
     slug: string
+    portrait: {
+      asset: SanityImageAssetReference | null
+      crop: SanityImageCrop | null
+      hotspot: SanityImageHotspot | null
+      alt: string | null
+      dimensions: {
+        width: number
+        height: number
+        aspectRatio: number
+      } | null
+      lqip: string | null
+    } | null
     characterName: string | null
     isVoice: boolean | false
   }> | null
@@ -396,7 +412,7 @@ export type FilmPageQueryResult = {
 
 // Source: queries/index.ts
 // Variable: reviewPageQuery
-// Query: *[_type == "review" && slug.current == $slug && _id in path("*")][0]{  _id,  title,  "slug": slug.current,  kind,  "authorName": author.name,  publishedOn,  updatedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  rating,  "intro": intro[]{  ...,  markDefs[]{    ...,    _type == "mention" => {      "target": reference->{        _type,        "slug": slug.current,        _type == "person" => {name},        _type == "film" => {title}      }    }  }},  "sections": sections[]{_key, heading, "body": body[]{  ...,  markDefs[]{    ...,    _type == "mention" => {      "target": reference->{        _type,        "slug": slug.current,        _type == "person" => {name},        _type == "film" => {title}      }    }  }}},  "film": film->{    _id,    title,    releaseYear,    "slug": slug.current,    logline,    genres,    "directors": crew[job == "director"].person->name  },  "comments": *[  _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}}
+// Query: *[_type == "review" && slug.current == $slug && _id in path("*")][0]{  _id,  title,  "slug": slug.current,  kind,  "authorName": author.name,  publishedOn,  updatedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  rating,  "intro": intro[]{  ...,  markDefs[]{    ...,    _type == "mention" => {      "target": reference->{        _type,        "slug": slug.current,        _type == "person" => {name},        _type == "film" => {title}      }    }  }},  "sections": sections[]{_key, heading, "body": body[]{  ...,  markDefs[]{    ...,    _type == "mention" => {      "target": reference->{        _type,        "slug": slug.current,        _type == "person" => {name},        _type == "film" => {title}      }    }  }}},  "film": film->{    _id,    title,    releaseYear,    "slug": slug.current,    logline,    genres,    "poster": select(defined(poster.asset) => poster{  asset,  crop,  hotspot,  alt,  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},  "lqip": asset->metadata.lqip}, null),    "directors": crew[job == "director"].person->name  },  "comments": *[  _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}}
 export type ReviewPageQueryResult = {
   _id: string
   title: string
@@ -490,6 +506,18 @@ export type ReviewPageQueryResult = {
     slug: string
     logline: string | null
     genres: Array<string>
+    poster: {
+      asset: SanityImageAssetReference
+      crop: SanityImageCrop | null
+      hotspot: SanityImageHotspot | null
+      alt: string | null
+      dimensions: {
+        width: number
+        height: number
+        aspectRatio: number
+      } | null
+      lqip: string | null
+    } | null
     directors: Array<string> | null
   }
   comments: Array<{
@@ -503,7 +531,7 @@ export type ReviewPageQueryResult = {
 
 // Source: queries/index.ts
 // Variable: reviewListQuery
-// Query: *[  _type == "review" && _id in path("*") && (    $after == null    || publishedOn < $after.publishedOn    || (publishedOn == $after.publishedOn && _id < $after._id)  )] | order(publishedOn desc, _id desc)[0...$limit]{  ...{  _id,  title,  "slug": slug.current,  "authorName": author.name,  publishedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")},  "film": film->{title, releaseYear, "slug": slug.current}}
+// Query: *[  _type == "review" && _id in path("*") && (    $after == null    || publishedOn < $after.publishedOn    || (publishedOn == $after.publishedOn && _id < $after._id)  )] | order(publishedOn desc, _id desc)[0...$limit]{  ...{  _id,  title,  "slug": slug.current,  "authorName": author.name,  publishedOn,  "containsSpoilers": coalesce(containsSpoilers, false),  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")},  "film": film->{    title,    releaseYear,    "slug": slug.current,    "poster": select(defined(poster.asset) => poster{  asset,  crop,  hotspot,  alt,  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},  "lqip": asset->metadata.lqip}, null)  }}
 export type ReviewListQueryResult = Array<{
   _id: string
   title: string
@@ -516,12 +544,24 @@ export type ReviewListQueryResult = Array<{
     title: string
     releaseYear: number
     slug: string
+    poster: {
+      asset: SanityImageAssetReference
+      crop: SanityImageCrop | null
+      hotspot: SanityImageHotspot | null
+      alt: string | null
+      dimensions: {
+        width: number
+        height: number
+        aspectRatio: number
+      } | null
+      lqip: string | null
+    } | null
   }
 }>
 
 // Source: queries/index.ts
 // Variable: personPageQuery
-// Query: *[_type == "person" && slug.current == $slug][0]{  _id,  name,  "slug": slug.current,  aliases,  bio,  image,  "credits": *[_type == "film" && references(^._id)] | order(releaseYear desc, title asc){    _id,    title,    releaseYear,    "slug": slug.current,    "roles": cast[person._ref == ^.^._id]{characterName, "isVoice": coalesce(isVoice, false)},    "jobs": crew[person._ref == ^.^._id].job  }}
+// Query: *[_type == "person" && slug.current == $slug][0]{  _id,  name,  "slug": slug.current,  aliases,  bio,  "image": select(defined(image.asset) => image{  asset,  crop,  hotspot,  alt,  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},  "lqip": asset->metadata.lqip}, null),  "credits": *[_type == "film" && references(^._id)] | order(releaseYear desc, title asc){    _id,    title,    releaseYear,    "slug": slug.current,    "roles": cast[person._ref == ^.^._id]{characterName, "isVoice": coalesce(isVoice, false)},    "jobs": crew[person._ref == ^.^._id].job  }}
 export type PersonPageQueryResult = {
   _id: string
   name: string
@@ -529,12 +569,16 @@ export type PersonPageQueryResult = {
   aliases: Array<string> | null
   bio: BlockContent | null
   image: {
-    asset?: SanityImageAssetReference
-    media?: unknown
-    hotspot?: SanityImageHotspot
-    crop?: SanityImageCrop
-    alt?: string
-    _type: 'image'
+    asset: SanityImageAssetReference
+    crop: SanityImageCrop | null
+    hotspot: SanityImageHotspot | null
+    alt: string | null
+    dimensions: {
+      width: number
+      height: number
+      aspectRatio: number
+    } | null
+    lqip: string | null
   } | null
   credits: Array<{
     _id: string
@@ -588,10 +632,10 @@ export type SearchQueryResult = Array<
 import '@sanity/client'
 declare module '@sanity/client' {
   interface SanityQueries {
-    '*[_type == "film" && slug.current == $slug][0]{\n  _id,\n  title,\n  "slug": slug.current,\n  releaseYear,\n  logline,\n  genres,\n  poster,\n  "directors": crew[job == "director"]{"name": person->name, "slug": person->slug.current},\n  "crew": crew[job != "director"]{job, ...{"name": person->name, "slug": person->slug.current}},\n  "cast": cast[]{\n    ...{"name": person->name, "slug": person->slug.current},\n    characterName,\n    "isVoice": coalesce(isVoice, false)\n  },\n  "reviews": *[_type == "review" && film._ref == ^._id] | order(publishedOn desc, _id desc){\n  _id,\n  title,\n  "slug": slug.current,\n  "authorName": author.name,\n  publishedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")\n}\n}': FilmPageQueryResult
-    '*[_type == "review" && slug.current == $slug && _id in path("*")][0]{\n  _id,\n  title,\n  "slug": slug.current,\n  kind,\n  "authorName": author.name,\n  publishedOn,\n  updatedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  rating,\n  "intro": intro[]{\n  ...,\n  markDefs[]{\n    ...,\n    _type == "mention" => {\n      "target": reference->{\n        _type,\n        "slug": slug.current,\n        _type == "person" => {name},\n        _type == "film" => {title}\n      }\n    }\n  }\n},\n  "sections": sections[]{_key, heading, "body": body[]{\n  ...,\n  markDefs[]{\n    ...,\n    _type == "mention" => {\n      "target": reference->{\n        _type,\n        "slug": slug.current,\n        _type == "person" => {name},\n        _type == "film" => {title}\n      }\n    }\n  }\n}},\n  "film": film->{\n    _id,\n    title,\n    releaseYear,\n    "slug": slug.current,\n    logline,\n    genres,\n    "directors": crew[job == "director"].person->name\n  },\n  "comments": *[\n  _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")\n] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}\n}': ReviewPageQueryResult
-    '*[\n  _type == "review" && _id in path("*") && (\n    $after == null\n    || publishedOn < $after.publishedOn\n    || (publishedOn == $after.publishedOn && _id < $after._id)\n  )\n] | order(publishedOn desc, _id desc)[0...$limit]{\n  ...{\n  _id,\n  title,\n  "slug": slug.current,\n  "authorName": author.name,\n  publishedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")\n},\n  "film": film->{title, releaseYear, "slug": slug.current}\n}': ReviewListQueryResult
-    '*[_type == "person" && slug.current == $slug][0]{\n  _id,\n  name,\n  "slug": slug.current,\n  aliases,\n  bio,\n  image,\n  "credits": *[_type == "film" && references(^._id)] | order(releaseYear desc, title asc){\n    _id,\n    title,\n    releaseYear,\n    "slug": slug.current,\n    "roles": cast[person._ref == ^.^._id]{characterName, "isVoice": coalesce(isVoice, false)},\n    "jobs": crew[person._ref == ^.^._id].job\n  }\n}': PersonPageQueryResult
+    '*[_type == "film" && slug.current == $slug][0]{\n  _id,\n  title,\n  "slug": slug.current,\n  releaseYear,\n  logline,\n  genres,\n  "poster": select(defined(poster.asset) => poster{\n  asset,\n  crop,\n  hotspot,\n  alt,\n  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},\n  "lqip": asset->metadata.lqip\n}, null),\n  "directors": crew[job == "director"]{"name": person->name, "slug": person->slug.current},\n  "crew": crew[job != "director"]{job, ...{"name": person->name, "slug": person->slug.current}},\n  "cast": cast[]{\n    ...{"name": person->name, "slug": person->slug.current},\n    "portrait": select(defined(person->image.asset) => person->image{\n  asset,\n  crop,\n  hotspot,\n  alt,\n  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},\n  "lqip": asset->metadata.lqip\n}, null),\n    characterName,\n    "isVoice": coalesce(isVoice, false)\n  },\n  "reviews": *[_type == "review" && film._ref == ^._id] | order(publishedOn desc, _id desc){\n  _id,\n  title,\n  "slug": slug.current,\n  "authorName": author.name,\n  publishedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")\n}\n}': FilmPageQueryResult
+    '*[_type == "review" && slug.current == $slug && _id in path("*")][0]{\n  _id,\n  title,\n  "slug": slug.current,\n  kind,\n  "authorName": author.name,\n  publishedOn,\n  updatedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  rating,\n  "intro": intro[]{\n  ...,\n  markDefs[]{\n    ...,\n    _type == "mention" => {\n      "target": reference->{\n        _type,\n        "slug": slug.current,\n        _type == "person" => {name},\n        _type == "film" => {title}\n      }\n    }\n  }\n},\n  "sections": sections[]{_key, heading, "body": body[]{\n  ...,\n  markDefs[]{\n    ...,\n    _type == "mention" => {\n      "target": reference->{\n        _type,\n        "slug": slug.current,\n        _type == "person" => {name},\n        _type == "film" => {title}\n      }\n    }\n  }\n}},\n  "film": film->{\n    _id,\n    title,\n    releaseYear,\n    "slug": slug.current,\n    logline,\n    genres,\n    "poster": select(defined(poster.asset) => poster{\n  asset,\n  crop,\n  hotspot,\n  alt,\n  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},\n  "lqip": asset->metadata.lqip\n}, null),\n    "directors": crew[job == "director"].person->name\n  },\n  "comments": *[\n  _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")\n] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}\n}': ReviewPageQueryResult
+    '*[\n  _type == "review" && _id in path("*") && (\n    $after == null\n    || publishedOn < $after.publishedOn\n    || (publishedOn == $after.publishedOn && _id < $after._id)\n  )\n] | order(publishedOn desc, _id desc)[0...$limit]{\n  ...{\n  _id,\n  title,\n  "slug": slug.current,\n  "authorName": author.name,\n  publishedOn,\n  "containsSpoilers": coalesce(containsSpoilers, false),\n  "excerpt": coalesce(array::join(string::split(pt::text(intro[0...2]), "")[0...280], ""), "")\n},\n  "film": film->{\n    title,\n    releaseYear,\n    "slug": slug.current,\n    "poster": select(defined(poster.asset) => poster{\n  asset,\n  crop,\n  hotspot,\n  alt,\n  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},\n  "lqip": asset->metadata.lqip\n}, null)\n  }\n}': ReviewListQueryResult
+    '*[_type == "person" && slug.current == $slug][0]{\n  _id,\n  name,\n  "slug": slug.current,\n  aliases,\n  bio,\n  "image": select(defined(image.asset) => image{\n  asset,\n  crop,\n  hotspot,\n  alt,\n  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},\n  "lqip": asset->metadata.lqip\n}, null),\n  "credits": *[_type == "film" && references(^._id)] | order(releaseYear desc, title asc){\n    _id,\n    title,\n    releaseYear,\n    "slug": slug.current,\n    "roles": cast[person._ref == ^.^._id]{characterName, "isVoice": coalesce(isVoice, false)},\n    "jobs": crew[person._ref == ^.^._id].job\n  }\n}': PersonPageQueryResult
     '*[\n  _type in ["film", "person", "review"] && (\n    title match ($term + "*")\n    || name match ($term + "*")\n    || aliases[] match ($term + "*")\n    || pt::text(intro) match ($term + "*")\n    || pt::text(sections[].body[]) match ($term + "*")\n  )\n] | order(_type asc, coalesce(title, name) asc)[0...20]{\n  _id,\n  _type,\n  "title": coalesce(title, name),\n  "slug": slug.current\n}': SearchQueryResult
   }
 }

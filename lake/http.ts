@@ -3,6 +3,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 
 import {z} from 'zod'
 
+import {type AssetOptions, registerAssetRoutes} from './assets'
 import {isPublicId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
 import {parsePerspective} from './groq'
@@ -73,6 +74,8 @@ export interface LakeHandlerOptions {
    * origins get no CORS headers, so a browser lets their pages read nothing. Default: none.
    */
   corsOrigins?: readonly string[] | ((origin: string) => boolean)
+  /** Limits of the assets API (uploads, image sizes, transform cache); see `lake/assets.ts`. */
+  assets?: AssetOptions
 }
 
 export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
@@ -117,6 +120,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     projectId: 'local',
     log: () => {},
     corsOrigins: [],
+    assets: {},
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
@@ -237,6 +241,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/doc\/([^/]+)\/(.+)$/, handleDoc, builtinRoutes)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
+  registerAssetRoutes(handler, resolved.assets)
   return handler
 }
 

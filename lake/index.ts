@@ -25,4 +25,5 @@ export {
 export {parseMutations, type LakeMutation} from './mutations'
 export {parsePerspective, type Perspective} from './groq'
 export {LakeError} from './errors'
+export {DEFAULT_ASSET_OPTIONS, type AssetOptions} from './assets'
 export {isPublicId, isValidDocumentId, type LakeDocument} from './documents'

@@ -20,6 +20,7 @@ export class LakeStore {
   readonly dir: string
   readonly #datasets = new Map<string, Dataset>()
   readonly #lockPath: string
+  readonly #openHooks = new Set<(dataset: Dataset) => void>()
   #closed = false
 
   constructor(dir: string) {
@@ -39,8 +40,19 @@ export class LakeStore {
       }
       dataset = new Dataset(name, join(this.dir, 'datasets', `${name}.sqlite`))
       this.#datasets.set(name, dataset)
+      for (const hook of this.#openHooks) hook(dataset)
     }
     return dataset
+  }
+
+  /**
+   * Runs `hook` for every dataset when it opens (and now for those already open), so that
+   * storage kept beside a dataset (asset bytes) can follow its documents.
+   */
+  onDatasetOpen(hook: (dataset: Dataset) => void): () => void {
+    this.#openHooks.add(hook)
+    for (const dataset of this.#datasets.values()) hook(dataset)
+    return () => this.#openHooks.delete(hook)
   }
 
   /** True when the dataset is open or exists on disk (without creating it). */

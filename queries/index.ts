@@ -50,6 +50,20 @@ const approvedComments = /* groq */ `*[
   _type == "comment" && review._ref == ^._id && status == "approved" && _id in path("*")
 ] | order(createdAt asc, _id asc){_id, authorName, body, createdAt, "parentId": parent._ref}`
 
+/**
+ * What a frontend needs to show an image field: the asset reference, the editor's crop and
+ * hotspot (for `@sanity/image-url`), the alt text, the original's size and its LQIP placeholder.
+ * An image field without an uploaded asset comes back as null.
+ */
+const imageFields = /* groq */ `{
+  asset,
+  crop,
+  hotspot,
+  alt,
+  "dimensions": asset->metadata.dimensions{width, height, aspectRatio},
+  "lqip": asset->metadata.lqip
+}`
+
 // Page queries.
 
 export const filmPageQuery = defineQuery(`*[_type == "film" && slug.current == $slug][0]{
@@ -59,11 +73,12 @@ export const filmPageQuery = defineQuery(`*[_type == "film" && slug.current == $
   releaseYear,
   logline,
   genres,
-  poster,
+  "poster": select(defined(poster.asset) => poster${imageFields}, null),
   "directors": crew[job == "director"]${personLink},
   "crew": crew[job != "director"]{job, ...${personLink}},
   "cast": cast[]{
     ...${personLink},
+    "portrait": select(defined(person->image.asset) => person->image${imageFields}, null),
     characterName,
     "isVoice": coalesce(isVoice, false)
   },
@@ -89,6 +104,7 @@ export const reviewPageQuery = defineQuery(`*[_type == "review" && slug.current 
     ${slugField},
     logline,
     genres,
+    "poster": select(defined(poster.asset) => poster${imageFields}, null),
     "directors": crew[job == "director"].person->name
   },
   "comments": ${approvedComments}
@@ -106,7 +122,12 @@ export const reviewListQuery = defineQuery(`*[
   )
 ] | order(publishedOn desc, _id desc)[0...$limit]{
   ...${reviewCard},
-  "film": film->{title, releaseYear, ${slugField}}
+  "film": film->{
+    title,
+    releaseYear,
+    ${slugField},
+    "poster": select(defined(poster.asset) => poster${imageFields}, null)
+  }
 }`)
 
 export const personPageQuery = defineQuery(`*[_type == "person" && slug.current == $slug][0]{
@@ -115,7 +136,7 @@ export const personPageQuery = defineQuery(`*[_type == "person" && slug.current 
   ${slugField},
   aliases,
   bio,
-  image,
+  "image": select(defined(image.asset) => image${imageFields}, null),
   "credits": *[_type == "film" && references(^._id)] | order(releaseYear desc, title asc){
     _id,
     title,

@@ -81,8 +81,11 @@ export interface RunningServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1'])
-/** API paths: everything versioned (`/v2025-02-19/…`, `/v1/…`, `/vX/…`) and the login redirect. */
-const API_PATH = /^\/(v(\d{4}-\d{2}-\d{2}|\d+|X)(\/|$)|auth\/)/
+/**
+ * API paths: everything versioned (`/v2025-02-19/…`, `/v1/…`, `/vX/…`), the login redirect, and
+ * the lake's CDN-shaped asset paths (`/images/<projectId>/…`, `/files/<projectId>/…`).
+ */
+const API_PATH = /^\/(v(\d{4}-\d{2}-\d{2}|\d+|X)(\/|$)|auth\/|images\/|files\/)/
 const TLS_HANDSHAKE = 0x16
 /** Methods any route answers; others (TRACE, CONNECT, made-up ones) are a 405 before routing. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])

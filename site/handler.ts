@@ -6,6 +6,7 @@ import type {SanityClient} from '@sanity/client'
 
 import {isPublicId} from '../comments/ids'
 import {fetchTyped} from '../queries/fetch'
+import {imageUrls} from '../queries/images'
 import {filmPageQuery, personPageQuery, reviewListQuery, reviewPageQuery} from '../queries/index'
 import {htmlResponse, messagePage} from './html'
 import {
@@ -91,6 +92,8 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
     config.useCdn !== false || (config.perspective !== undefined && config.perspective !== 'published')
       ? options.client.withConfig({useCdn: false, perspective: 'published'})
       : options.client
+  // Image URLs follow the client: the lake's own origin locally, the CDN for a hosted project.
+  const images = imageUrls(client)
 
   const serverError = (request: Request, error: unknown): Response => {
     const url = new URL(request.url)
@@ -108,6 +111,7 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
     if (!review) return undefined
     const {html} = renderReviewPage(review, {
       origin: new URL(request.url).origin,
+      images,
       ...(render.form ? {form: render.form} : {}),
       commentPending: render.pending === true,
     })
@@ -127,7 +131,7 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
       const shown = items.slice(0, pageSize)
       const last = shown.at(-1)
       const nextHref = items.length > pageSize && last ? `/?after=${encodeURIComponent(encodeCursor(last))}` : undefined
-      const {html} = renderReviewList(shown, {origin, nextHref, isFirstPage: cursor === null})
+      const {html} = renderReviewList(shown, {origin, images, nextHref, isFirstPage: cursor === null})
       return htmlResponse(request, html)
     }
 
@@ -148,11 +152,11 @@ export function createSiteHandler(options: SiteHandlerOptions): SiteHandler {
     }
     if (kind === 'films') {
       const film = await fetchTyped(client, filmPageQuery, {slug})
-      return film && isPublicId(film._id) ? htmlResponse(request, renderFilmPage(film, {origin}).html) : notFound(request)
+      return film && isPublicId(film._id) ? htmlResponse(request, renderFilmPage(film, {origin, images}).html) : notFound(request)
     }
     const person = await fetchTyped(client, personPageQuery, {slug})
     // A client with a token also reads private (dotted) ids; readers never get those pages.
-    return person && isPublicId(person._id) ? htmlResponse(request, renderPersonPage(person, {origin}).html) : notFound(request)
+    return person && isPublicId(person._id) ? htmlResponse(request, renderPersonPage(person, {origin, images}).html) : notFound(request)
   }
 
   const handler = async (request: Request): Promise<Response | undefined> => {

@@ -177,6 +177,16 @@ button {
 }
 @media (prefers-color-scheme: dark) { button { color: #1b1410; } }
 .hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+/* Pictures (site/images.ts): the blurred LQIP holds the space until the image covers it. */
+.media { position: relative; display: block; overflow: hidden; background: var(--rule); border-radius: .35rem; }
+.media img { display: block; width: 100%; height: auto; }
+.media .picture { position: relative; }
+.media .lqip { position: absolute; inset: 0; height: 100%; object-fit: cover; filter: blur(10px); transform: scale(1.15); }
+.media-filmPoster { float: right; width: 12rem; margin: 0 0 1rem 1.5rem; }
+.media-portrait { float: right; width: 15rem; margin: 0 0 1rem 1.5rem; }
+.media-posterThumb { float: right; width: 6rem; margin: 0 0 .5rem 1rem; border-radius: .25rem; }
+.media-castFace { display: inline-block; width: 3rem; margin-right: .75rem; vertical-align: middle; border-radius: 50%; }
+.film > header, .person > header, .film-header, .card { display: flow-root; }
 @media (max-width: 30rem) {
   body { font-size: 1.0625rem; line-height: 1.6; }
   .site-header, .site-footer, main { padding-left: 1rem; padding-right: 1rem; }
@@ -185,6 +195,9 @@ button {
   .facts dd + dt { margin-top: .35rem; }
   h2 { font-size: 1.35rem; }
   .replies { margin-left: .5rem; padding-left: .75rem; }
+  .media-filmPoster { width: 8rem; margin-left: 1rem; }
+  .media-portrait { width: 10rem; margin-left: 1rem; }
+  .media-posterThumb { width: 4rem; }
 }
 `.trim()
 
@@ -195,7 +208,8 @@ const CSP = [
   "default-src 'none'",
   `style-src ${sha256(CSS)}`,
   `script-src ${sha256(SCRIPT)}`,
-  "img-src 'self'",
+  // Pictures come from the Content Lake: a hosted project's CDN (https) or a local lake on loopback; LQIPs are data URLs.
+  "img-src 'self' data: https: http://127.0.0.1:* http://localhost:*",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -2,6 +2,8 @@
  * The site's pages as pure functions of the typed query results: HTML body plus JSON-LD.
  * Nothing here fetches; `handler.ts` runs the queries and chooses the status.
  */
+import type {ImageUrlBuilder} from '@sanity/image-url'
+
 import {escapeCommentBody} from '../comments/index'
 import {excerpt, portableTextToHtml, portableTextToPlainText} from '../queries/portable-text'
 import {commentThreads, type CommentThread} from '../queries/threads'
@@ -13,6 +15,7 @@ import type {
 } from '../sanity.types'
 import {CREW_JOBS, GENRES, titleOf} from '../schemas/constants'
 import {esc, pageShell, timeHtml} from './html'
+import {imageHtml} from './images'
 
 export type FilmPage = NonNullable<FilmPageQueryResult>
 export type ReviewPage = NonNullable<ReviewPageQueryResult>
@@ -40,6 +43,20 @@ export interface ReviewPageOptions {
   form?: CommentFormState
   /** Shown in the discussion after a successful submission. */
   commentPending?: boolean
+  /** Builds image URLs (`imageUrls(client)` from queries/images); without it pages show no pictures. */
+  images?: ImageUrlBuilder
+}
+
+/** Options every page takes. */
+export interface SitePageOptions {
+  origin: string
+  /** Builds image URLs (`imageUrls(client)` from queries/images); without it pages show no pictures. */
+  images?: ImageUrlBuilder
+}
+
+/** A schema.org `image` for JSON-LD: one 1200 px wide URL of the editor's crop. */
+function ldImage(images: ImageUrlBuilder | undefined, image: {asset: {_ref: string} | null} | null | undefined): {image: string} | Record<string, never> {
+  return images && image?.asset ? {image: images.image(image).width(1200).fit('max').url()} : {}
 }
 
 export const paths = {
@@ -109,6 +126,7 @@ export function renderReviewPage(review: ReviewPage, options: ReviewPageOptions)
 
   const filmHeader = film
     ? `<header class="film-header" aria-label="The film">
+${imageHtml(options.images, film.poster, 'posterThumb', {fallbackAlt: `Poster of ${film.title}`})}
 <p class="eyebrow">${review.kind === 'critic' ? 'Critic review' : 'User review'} of</p>
 <p class="film-title">${filmLink(film)}</p>
 ${facts ? `<dl class="facts">${facts}</dl>` : ''}
@@ -152,6 +170,7 @@ ${renderDiscussion(review, comments, options)}`
             ...(film.logline ? {description: film.logline} : {}),
             genre: genres.map(genreTitle),
             ...(directors.length ? {director: oneOrMany(directors.map((name) => ({'@type': 'Person', name})))} : {}),
+            ...ldImage(options.images, film.poster),
           },
         }
       : {}),
@@ -294,7 +313,7 @@ function isResolvedPerson<T extends {name: string | null; slug: string | null}>(
   return Boolean(person.name && person.slug)
 }
 
-export function renderFilmPage(film: FilmPage, options: {origin: string}): {html: string} {
+export function renderFilmPage(film: FilmPage, options: SitePageOptions): {html: string} {
   const url = `${options.origin}${paths.film(film.slug)}`
   // A credit whose person reference dangles (weak, person deleted) has no one to show.
   const directors = (film.directors ?? []).filter(isResolvedPerson)
@@ -321,7 +340,7 @@ export function renderFilmPage(film: FilmPage, options: {origin: string}): {html
     ? `<h2 id="cast">Cast</h2>\n<ul class="cast">\n${cast
         .map(
           (member) =>
-            `<li>${personLink(member)}${member.characterName ? ` <span class="role">as ${esc(member.characterName)}${member.isVoice ? ' (voice)' : ''}</span>` : ''}</li>`,
+            `<li>${imageHtml(options.images, member.portrait, 'castFace', {fallbackAlt: member.name})}${personLink(member)}${member.characterName ? ` <span class="role">as ${esc(member.characterName)}${member.isVoice ? ' (voice)' : ''}</span>` : ''}</li>`,
         )
         .join('\n')}\n</ul>`
     : ''
@@ -340,6 +359,7 @@ ${review.containsSpoilers ? '' : `<p>${esc(excerpt(review.excerpt, 200))}</p>`}
 
   const body = `<article class="film">
 <header>
+${imageHtml(options.images, film.poster, 'filmPoster', {fallbackAlt: `Poster of ${film.title}`, eager: true})}
 <p class="eyebrow">Film</p>
 <h1>${esc(film.title)} <span class="year">(${esc(film.releaseYear)})</span></h1>
 ${film.logline ? `<p class="logline">${esc(film.logline)}</p>` : ''}
@@ -358,6 +378,7 @@ ${reviews}
     dateCreated: String(film.releaseYear),
     ...(film.logline ? {description: film.logline} : {}),
     genre: genres.map(genreTitle),
+    ...ldImage(options.images, film.poster),
     ...(directors.length
       ? {director: oneOrMany(directors.map((person) => ({'@type': 'Person', name: person.name, url: `${options.origin}${paths.person(person.slug)}`})))}
       : {}),
@@ -384,7 +405,7 @@ ${reviews}
 
 // Person page.
 
-export function renderPersonPage(person: PersonPage, options: {origin: string}): {html: string} {
+export function renderPersonPage(person: PersonPage, options: SitePageOptions): {html: string} {
   const url = `${options.origin}${paths.person(person.slug)}`
   const aliases = person.aliases ?? []
   const bio = person.bio?.length ? richText(person.bio) : ''
@@ -405,6 +426,7 @@ export function renderPersonPage(person: PersonPage, options: {origin: string}):
 
   const body = `<article class="person">
 <header>
+${imageHtml(options.images, person.image, 'portrait', {fallbackAlt: `Portrait of ${person.name}`, eager: true})}
 <p class="eyebrow">Person</p>
 <h1>${esc(person.name)}</h1>
 ${aliases.length ? `<p class="meta aliases">Also known as ${esc(listSentence(aliases))}</p>` : ''}
@@ -421,6 +443,7 @@ ${credits}
     name: person.name,
     url,
     ...(aliases.length ? {alternateName: aliases} : {}),
+    ...ldImage(options.images, person.image),
     ...(bioText ? {description: excerpt(bioText, 300)} : {}),
   }
 
@@ -438,21 +461,22 @@ ${credits}
 // Review list.
 
 /** The card's film line; nothing when the film reference does not resolve (deleted, or private). */
-function reviewedFilm(item: ReviewListItem): string {
+function reviewedFilm(item: ReviewListItem, images: SitePageOptions['images']): string {
   const film = item.film as ReviewListItem['film'] | null
   if (!film) return ''
-  return `<p class="eyebrow"><a href="${esc(paths.film(film.slug))}">${esc(film.title)}</a> (${esc(film.releaseYear)})</p>`
+  return `${imageHtml(images, film.poster, 'posterThumb', {fallbackAlt: `Poster of ${film.title}`})}
+<p class="eyebrow"><a href="${esc(paths.film(film.slug))}">${esc(film.title)}</a> (${esc(film.releaseYear)})</p>`
 }
 
 export function renderReviewList(
   items: ReviewListItem[],
-  options: {origin: string; nextHref: string | undefined; isFirstPage: boolean},
+  options: SitePageOptions & {nextHref: string | undefined; isFirstPage: boolean},
 ): {html: string} {
   const list = items.length
     ? `<ol class="card-list">\n${items
         .map(
           (item) => `<li class="card">
-${reviewedFilm(item)}
+${reviewedFilm(item, options.images)}
 <h2><a href="${esc(paths.review(item.slug))}">${esc(item.title)}</a>${item.containsSpoilers ? ' <span class="badge">Spoilers</span>' : ''}</h2>
 <p class="meta">By ${esc(item.authorName ?? AUTHOR_FALLBACK)} · ${timeHtml(item.publishedOn)}</p>
 ${item.containsSpoilers ? '' : `<p>${esc(excerpt(item.excerpt, 200))}</p>`}

@@ -18,7 +18,7 @@ import {STUDIO_PACKAGES} from './support'
 const ROOT = resolve(import.meta.dirname, '../..')
 
 /** Entries a browser, an edge function or Node 20 may import. */
-const FRONTEND_ENTRIES = ['index', 'queries', 'portable-text', 'client', 'comments'] as const
+const FRONTEND_ENTRIES = ['index', 'queries', 'portable-text', 'images', 'client', 'comments'] as const
 const NODE_ENTRIES = ['importer', 'lake', 'server'] as const
 const STUDIO_ENTRIES = ['schemas', 'studio'] as const
 
@@ -77,9 +77,10 @@ async function walk(entry: keyof typeof entries, target: Target) {
 describe('the frontend entries import graph', () => {
   // Modules each walk must reach: proof that it followed the real graph into node_modules.
   const reaches: Record<(typeof FRONTEND_ENTRIES)[number], string[]> = {
-    index: ['index.ts', 'queries/index.ts', 'queries/portable-text.ts', 'lib/client-config.ts', 'node_modules/zod/', 'node_modules/@portabletext/to-html/'],
+    index: ['index.ts', 'queries/index.ts', 'queries/portable-text.ts', 'queries/images.ts', 'lib/client-config.ts', 'node_modules/zod/', 'node_modules/@portabletext/to-html/'],
     queries: ['queries/index.ts', 'queries/params.ts', 'queries/fetch.ts', 'node_modules/zod/'],
     'portable-text': ['queries/portable-text.ts', 'node_modules/@portabletext/toolkit/'],
+    images: ['queries/images.ts', 'node_modules/@sanity/image-url/'],
     client: ['lib/client-config.ts', 'lib/constants.ts'],
     comments: ['comments/handler.ts', 'comments/validation.ts', 'node_modules/zod/'],
   }

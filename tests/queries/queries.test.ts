@@ -135,27 +135,27 @@ describe('filmPageQuery', () => {
       ],
       cast: [
         {
-          ...person('joaquin-phoenix', 'Joaquin Phoenix'),
+          portrait: null, ...person('joaquin-phoenix', 'Joaquin Phoenix'),
           characterName: 'Theodore Twombly',
           isVoice: false,
         },
-        {...person('amy-adams', 'Amy Adams'), characterName: 'Amy', isVoice: false},
+        {portrait: null, ...person('amy-adams', 'Amy Adams'), characterName: 'Amy', isVoice: false},
         {
-          ...person('scarlett-johansson', 'Scarlett Johansson'),
+          portrait: null, ...person('scarlett-johansson', 'Scarlett Johansson'),
           characterName: 'Samantha',
           isVoice: true,
         },
-        {...person('olivia-wilde', 'Olivia Wilde'), characterName: 'Blind Date', isVoice: false},
-        {...person('rooney-mara', 'Rooney Mara'), characterName: 'Catherine', isVoice: false},
-        {...person('chris-pratt', 'Chris Pratt'), characterName: 'Paul', isVoice: false},
+        {portrait: null, ...person('olivia-wilde', 'Olivia Wilde'), characterName: 'Blind Date', isVoice: false},
+        {portrait: null, ...person('rooney-mara', 'Rooney Mara'), characterName: 'Catherine', isVoice: false},
+        {portrait: null, ...person('chris-pratt', 'Chris Pratt'), characterName: 'Paul', isVoice: false},
         {
-          ...person('portia-doubleday', 'Portia Doubleday'),
+          portrait: null, ...person('portia-doubleday', 'Portia Doubleday'),
           characterName: 'Isabella',
           isVoice: false,
         },
-        {...person('matt-letscher', 'Matt Letscher'), characterName: 'Charles', isVoice: false},
-        {...person('kristen-wiig', 'Kristen Wiig'), characterName: 'SexyKitten', isVoice: true},
-        {...person('brian-cox', 'Brian Cox'), characterName: 'Alan Watts', isVoice: true},
+        {portrait: null, ...person('matt-letscher', 'Matt Letscher'), characterName: 'Charles', isVoice: false},
+        {portrait: null, ...person('kristen-wiig', 'Kristen Wiig'), characterName: 'SexyKitten', isVoice: true},
+        {portrait: null, ...person('brian-cox', 'Brian Cox'), characterName: 'Alan Watts', isVoice: true},
       ],
       reviews: [
         {
@@ -202,6 +202,7 @@ describe('reviewPageQuery', () => {
         logline:
           'A lonely writer develops an unlikely relationship with his newly purchased operating system that’s designed to meet his every need.',
         genres: ['drama', 'romance', 'science-fiction'],
+        poster: null,
         directors: ['Spike Jonze'],
       },
       // Flat, oldest first; commentThreads nests them (tests/queries/threads.test.ts).

@@ -1,16 +1,20 @@
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import {createClient, type IdentifiedSanityDocumentStub, type SanityClient} from '@sanity/client'
+import {type BrowserContext, chromium} from 'playwright-core'
 
 import {privateCommentId} from '../../comments/ids'
 import {importReview, parseFacts} from '../../importer/index'
 import {apiVersion, defaultDataset, localProjectId} from '../../lib/constants'
 import herFacts from '../../seed/her-2013.facts'
-import type {RunningServer} from '../../server'
+import {type RunningServer, startServer} from '../../server'
+
+import {chromiumPath} from '../helpers/chromium'
 
 export {ensureStudioBuild} from '../../server/studio-build'
-export {chromiumPath} from '../helpers/chromium'
+export {chromiumPath}
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -65,4 +69,35 @@ export async function eventually<T>(what: string, read: () => Promise<T>, accept
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
     await new Promise((resolveWait) => setTimeout(resolveWait, 200))
   }
+}
+
+/**
+ * The local server on a free port over a fresh data folder, serving the Studio built in
+ * `studioDir`; server log lines that mention a failure are collected in `errors`.
+ */
+export async function startStudioServer(studioDir: string, errors: string[]): Promise<{server: RunningServer; dataDir: string}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-lake-'))
+  const server = await startServer({
+    port: 0,
+    dir: dataDir,
+    studioDir,
+    log: (line) => {
+      if (/fail|error/i.test(line)) errors.push(line)
+    },
+  })
+  return {server, dataDir}
+}
+
+/** Headless Chromium with its own profile folder, trusting the server's self-signed certificate. */
+export async function launchStudioBrowser(userDataDir: string, timeoutMs: number): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    // The certificate is self-signed and made for this run's data folder.
+    ignoreHTTPSErrors: true,
+    viewport: {width: 1400, height: 900},
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  context.setDefaultTimeout(timeoutMs)
+  return context
 }
