@@ -75,7 +75,8 @@ describe('images in Sanity Studio (Chromium)', () => {
       // Any image the lake was asked for must come back.
       if (/\/(images|files)\/local\//.test(response.url()) && response.status() >= 400) failedImages.push(`${response.status()} ${response.url()}`)
     })
-    await page.goto(server.studioUrl)
+    // Signed in the way an editor is: through the one-time login link npm start prints.
+    await page.goto(server.loginUrl)
     await page.getByTestId('structure-tool-list-pane').waitFor()
   }, 300_000)
 
