@@ -21,6 +21,10 @@ export interface StartLakeOptions {
   maxBodyBytes?: number
   /** Listener keepalive interval in ms. Default 15000. */
   keepAliveMs?: number
+  /** Time budget of one query in ms (408 past it). Default 10 000. */
+  queryTimeoutMs?: number
+  /** Number of query worker threads. Default 2. */
+  queryWorkers?: number
   /** Where status lines go (token location, errors). Default: nowhere. */
   log?: (line: string) => void
 }
@@ -72,7 +76,11 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
   if (!LOOPBACK.has(host)) throw new Error(`The lake only listens on loopback (127.0.0.1 or ::1), not "${host}"`)
   const dir = resolve(options.dir ?? defaultLakeDir)
   const log = options.log ?? (() => {})
-  const store = new LakeStore(dir)
+  const store = new LakeStore(dir, {
+    log,
+    ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
+    ...(options.queryWorkers === undefined ? {} : {queryWorkers: options.queryWorkers}),
+  })
   try {
     const {token, tokenFile, generated} = resolveLakeToken(dir, options.token)
     if (tokenFile) log(`lake token ${generated ? 'written to' : 'read from'} ${tokenFile}`)
@@ -81,6 +89,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       log,
       ...(options.maxBodyBytes === undefined ? {} : {maxBodyBytes: options.maxBodyBytes}),
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
+      ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })
     const server = createServer(handler)
     await new Promise<void>((resolveListen, reject) => {
@@ -106,8 +115,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
         closing ??= new Promise<void>((resolveClose) => {
           handler.closeStreams()
           server.close(() => {
-            store.close()
-            resolveClose()
+            void store.close().then(resolveClose)
           })
           server.closeIdleConnections()
           // Streams were ended above; anything still open is cut so close() never hangs.
@@ -117,7 +125,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       },
     }
   } catch (error) {
-    store.close()
+    await store.close()
     throw error
   }
 }

@@ -2,5 +2,4 @@
 export {startServer, type AppHandler, type RunningServer, type StartServerOptions} from './server'
 export {LOCAL_USER, registerStudioRoutes, type LocalUser, type StudioRoutesOptions} from './studio-api'
 export {parseActionsRequest, runActions, mutationsFor, type DocumentAction} from './actions'
-export {evaluateTextQuery, parseSearchTerms, rewriteTextQueries, usesTextQuery} from './search'
 export {loadOrCreateCertificate, certificateHosts} from './tls'

@@ -28,6 +28,8 @@ export interface StartServerOptions {
   projectId?: string
   /** Listener keepalive interval in ms. Default 15000. */
   keepAliveMs?: number
+  /** Time budget of one query in ms (408 past it). Default 10 000. */
+  queryTimeoutMs?: number
   /** Status and error lines. Default: nowhere. */
   log?: (line: string) => void
   /**
@@ -81,7 +83,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const dir = resolve(options.dir ?? defaultLakeDir)
   const projectId = options.projectId ?? localProjectId
   const log = options.log ?? (() => {})
-  const store = new LakeStore(dir)
+  const store = new LakeStore(dir, {log, ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs})})
   try {
     const {token, tokenFile} = resolveLakeToken(dir, options.token)
     const session = resolveSessionToken(dir)
@@ -97,6 +99,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       projectId,
       log,
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
+      ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })
     registerStudioRoutes(lake, {
       projectId,
@@ -215,8 +218,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           for (const close of presence) close()
           for (const h2 of sessions) h2.close()
           front.close(() => {
-            store.close()
-            resolveClose()
+            void store.close().then(resolveClose)
           })
           plain.closeIdleConnections()
           // Whatever is still open after a moment is cut, so close() never hangs.
@@ -228,7 +230,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       },
     }
   } catch (error) {
-    store.close()
+    await store.close()
     throw error
   }
 }
