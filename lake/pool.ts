@@ -67,6 +67,8 @@ interface Slot {
   worker: Worker
   active: Map<number, Job>
   alive: boolean
+  /** Jobs given up on that the worker has not let go of yet: no new work goes there meanwhile. */
+  abandoned: number
 }
 
 function spawnWorker(workerData: Record<string, unknown>): Worker {
@@ -210,7 +212,7 @@ export class QueryPool {
         slot = this.#start(index)
         this.#slots[index] = slot
       }
-      if (slot.active.size >= MAX_JOBS_PER_WORKER) continue
+      if (slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0) continue
       if (!best || slot.active.size < best.active.size) best = slot
       if (best.active.size === 0) break
     }
@@ -219,7 +221,7 @@ export class QueryPool {
 
   #start(index: number): Slot {
     const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes})
-    const slot: Slot = {worker, active: new Map(), alive: true}
+    const slot: Slot = {worker, active: new Map(), alive: true, abandoned: 0}
     worker.unref()
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message))
     worker.on('error', (error) => {
@@ -237,6 +239,7 @@ export class QueryPool {
     const job = slot.active.get(message.id)
     if (!job) return
     slot.active.delete(message.id)
+    if (job.settled) slot.abandoned--
     if (slot.active.size === 0) slot.worker.unref()
     if (message.type === 'done') this.#settle(job, undefined, message.result)
     else this.#settle(job, errorFrom(message.error))
@@ -266,11 +269,12 @@ export class QueryPool {
     Atomics.store(job.cancel, 0, 1)
     const slot = job.slot
     this.#settle(job, error)
-    if (!slot) {
+    if (!slot?.active.has(job.id)) {
       const at = this.#queue.indexOf(job)
       if (at >= 0) this.#queue.splice(at, 1)
       return
     }
+    slot.abandoned++
     const timer = setTimeout(() => {
       if (slot.alive && slot.active.has(job.id)) {
         this.#log(`lake: query worker did not stop a ${error.type === 'queryTimeout' ? 'timed-out' : 'cancelled'} query within ${this.#graceMs} ms; replacing it`)

@@ -25,6 +25,8 @@ export interface StartLakeOptions {
   queryTimeoutMs?: number
   /** Number of query worker threads. Default 2. */
   queryWorkers?: number
+  /** Largest serialized query result in bytes (413 past it). Default 64 MiB. */
+  maxResponseBytes?: number
   /** Where status lines go (token location, errors). Default: nowhere. */
   log?: (line: string) => void
 }
@@ -80,6 +82,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
     log,
     ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     ...(options.queryWorkers === undefined ? {} : {queryWorkers: options.queryWorkers}),
+    ...(options.maxResponseBytes === undefined ? {} : {maxResponseBytes: options.maxResponseBytes}),
   })
   try {
     const {token, tokenFile, generated} = resolveLakeToken(dir, options.token)

@@ -3,7 +3,7 @@
  * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds the Her
  * review (idempotent) and prints where everything is.
  *
- *   npm start -- [--port 3434] [--dir .lake] [--no-seed]
+ *   npm start -- [--port 3434] [--dir .lake] [--no-seed] [--query-timeout 10000]
  */
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -21,6 +21,8 @@ export interface StartOptions {
   port: number
   dir: string
   seed: boolean
+  /** Time budget of one query in ms (default: the lake's, 10 000). */
+  queryTimeoutMs?: number
 }
 
 const HELP = `Usage: npm start -- [options]
@@ -32,6 +34,8 @@ Options:
   --port <port>   Port (default ${defaultLakePort}; 0 picks a free one)
   --dir <folder>  Data folder (default ${defaultLakeDir})
   --no-seed       Do not import the Her review
+  --query-timeout <ms>
+                  Time budget of one query; longer ones answer 408 (default 10000)
   --help          Show this help`
 
 export function parseStartArgs(
@@ -44,6 +48,7 @@ export function parseStartArgs(
         port: {type: 'string'},
         dir: {type: 'string'},
         'no-seed': {type: 'boolean'},
+        'query-timeout': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -53,7 +58,12 @@ export function parseStartArgs(
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return {error: `--port must be a whole number from 0 to 65535, not "${values.port}"`}
     }
-    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed']}
+    const timeout = values['query-timeout']
+    const queryTimeoutMs = timeout === undefined ? undefined : Number(timeout)
+    if (queryTimeoutMs !== undefined && (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 10)) {
+      return {error: `--query-timeout must be a whole number of milliseconds (at least 10), not "${timeout}"`}
+    }
+    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed'], ...(queryTimeoutMs === undefined ? {} : {queryTimeoutMs})}
   } catch (error) {
     return {error: error instanceof Error ? error.message : String(error)}
   }
@@ -79,6 +89,7 @@ export async function run(
     port: options.port,
     dir: options.dir,
     studioDir: join(root, 'dist'),
+    ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     log: (line) => console.error(line),
     app: ({apiUrl, token}) =>
       createSiteApp({

@@ -1,0 +1,131 @@
+/**
+ * One slow query cannot freeze anyone else: budgets, cancellation, size limits and the
+ * hard backstop of the query workers.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {apiVersion} from '../../lib/env'
+import {startTestLake, statusOf, type TestLake} from './helpers'
+
+const PATHOLOGICAL = '*[_type == "x"]{"n": count(*[n > ^.n])}'
+
+let t: TestLake
+
+beforeAll(async () => {
+  t = await startTestLake({queryTimeoutMs: 1500, maxResponseBytes: 200_000})
+  const docs = Array.from({length: 3000}, (_, n) => ({_id: `x-${n}`, _type: 'x', n}))
+  await t.lake.store.dataset('test').transaction(docs.map((doc) => ({createOrReplace: doc})))
+})
+
+afterAll(async () => {
+  await t.stop()
+})
+
+function url(path: string): string {
+  return `${t.lake.url}/v${apiVersion}${path}`
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+describe('query budget', () => {
+  it('stops a query past its budget with a 408 in Sanity\'s error shape, and answers others meanwhile', async () => {
+    const order: string[] = []
+    const slow = fetch(`${url('/data/query/test')}?query=${encodeURIComponent(PATHOLOGICAL)}`).then(async (response) => {
+      order.push('slow')
+      return {status: response.status, body: (await response.json()) as {error: Record<string, unknown>; statusCode: number}}
+    })
+    await waitFor(() => t.lake.store.pool.load.running > 0, 'the slow query to start')
+    // A trivial query and a write are answered while the slow one runs.
+    expect(await t.anonymous.fetch('count(*[_id == "x-7"])')).toBe(1)
+    order.push('trivial')
+    await t.client.createOrReplace({_id: 'during', _type: 'y'})
+    expect(await t.client.fetch('*[_id == "during"][0]._type')).toBe('y')
+    order.push('write')
+    const {status, body} = await slow
+    expect(order).toEqual(['trivial', 'write', 'slow'])
+    expect(status).toBe(408)
+    expect(body.statusCode).toBe(408)
+    expect(body.error.type).toBe('queryTimeout')
+    expect(String(body.error.description)).toContain('1500 ms')
+  })
+
+  it('cancels a query when its client disconnects', async () => {
+    const controller = new AbortController()
+    const request = fetch(`${url('/data/query/test')}?query=${encodeURIComponent(PATHOLOGICAL)}`, {signal: controller.signal}).catch(() => 'aborted')
+    await waitFor(() => t.lake.store.pool.load.running > 0, 'the query to start')
+    controller.abort()
+    expect(await request).toBe('aborted')
+    // Well before the 1.5 s budget would have ended it.
+    await waitFor(() => t.lake.store.pool.load.running === 0, 'the cancelled query to stop', 1000)
+  })
+
+  it('replaces a worker that does not stop, and keeps answering', async () => {
+    // Filtering a parameter array never passes a document scan, so the worker cannot notice the budget.
+    const values = Array.from({length: 20_000}, (_, i) => i)
+    const failure = await statusOf(t.client.fetch('count($a[@ in $a])', {a: values}))
+    expect(failure.statusCode).toBe(408)
+    expect(await t.client.fetch('count(*[_type == "x"])')).toBe(3000)
+  })
+})
+
+describe('limits', () => {
+  it('answers a query over 300 kB with 413 before parsing it', async () => {
+    const query = `*[${Array.from({length: 30_000}, (_, i) => `n == ${i}`).join(' || ')}]`
+    expect(query.length).toBeGreaterThan(300_000)
+    const response = await fetch(url('/data/query/test'), {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query})})
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as {error: {type: string}}).error.type).toBe('queryTooLarge')
+  })
+
+  it('answers a result over the response limit with 413 instead of buffering it', async () => {
+    const failure = await statusOf(t.client.fetch('*[_type == "x"]'))
+    expect(failure.statusCode).toBe(413)
+    expect(failure.message).toContain('select fewer fields or paginate')
+    expect(await t.client.fetch('*[_type == "x"] | order(n asc)[0...3].n')).toEqual([0, 1, 2])
+  })
+
+  it('evaluates a long chain of || terms (balanced, so the evaluator keeps its stack)', async () => {
+    // groq-js alone overflows its stack on this; parsing it takes seconds, so the default budget.
+    const roomy = await startTestLake()
+    try {
+      await roomy.client.transaction(Array.from({length: 100}, (_, n) => ({createOrReplace: {_id: `x-${n}`, _type: 'x', n}}))).commit()
+      const terms = Array.from({length: 3000}, (_, i) => `n == ${i * 2}`).join(' || ')
+      expect(await roomy.client.fetch<number>(`count(*[_type == "x" && (${terms})])`)).toBe(50)
+    } finally {
+      await roomy.stop()
+    }
+  })
+
+  it('answers 400 queryParseError for a parameter the request did not supply, as Sanity does', async () => {
+    const response = await fetch(`${url('/data/query/test')}?query=${encodeURIComponent('*[_type == $t]')}`)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      error: {type: 'queryParseError', description: 'param $t referenced, but not provided', query: '*[_type == $t]', start: 11, end: 13},
+      statusCode: 400,
+    })
+    expect(await t.client.fetch('count(*[_type == $t])', {t: 'x'})).toBe(3000)
+  })
+
+  it('refuses documents and parameters nested deeper than the limit with 400, storing nothing', async () => {
+    // Written as text: JSON.stringify itself would overflow on it.
+    const deep = `${'{"child":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`
+    const mutate = await fetch(url('/data/mutate/test'), {
+      method: 'POST',
+      headers: {authorization: `Bearer ${t.lake.token}`, 'content-type': 'application/json'},
+      body: `{"mutations":[{"create":{"_id":"deep","_type":"deep","deep":${deep}}}]}`,
+    })
+    expect(mutate.status).toBe(400)
+    expect(((await mutate.json()) as {error: {description: string}}).error.description).toContain('more than 100 levels deep')
+    expect(await t.client.getDocument('deep')).toBeUndefined()
+    const param = await fetch(`${url('/data/query/test')}?query=${encodeURIComponent('$p')}&$p=${encodeURIComponent('['.repeat(200) + ']'.repeat(200))}`)
+    expect(param.status).toBe(400)
+    const body = await fetch(url('/data/query/test'), {method: 'POST', headers: {'content-type': 'application/json'}, body: `{"query":"$p","params":{"p":${deep}}}`})
+    expect(body.status).toBe(400)
+  })
+})
