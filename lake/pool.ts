@@ -14,7 +14,8 @@ import type {ChangeMessage, ErrorBody, FromWorker, JobMessage, JobRequest, JobRe
  * main thread posts after every commit, before it answers the write). Messages to a
  * worker arrive in order, so a query sent after a write's response sees that write.
  *
- * - Budget: every job has a deadline. The worker checks it (and a shared cancel flag)
+ * - Budget: every job has a deadline, counted from the moment a worker takes it (a worker's
+ *   start-up is not charged; time in the bounded queue is not either). The worker checks it (and a shared cancel flag)
  *   every 64 documents of every `*` scan and gives up; the main thread answers 408 at the
  *   deadline regardless, and a worker that has not let go of the job `graceMs` later is
  *   terminated and replaced (its other jobs run again elsewhere).
@@ -52,6 +53,7 @@ interface Job {
   dataset: string
   path: string
   request: JobRequest
+  timeoutMs: number
   deadline: number
   cancel: Int32Array
   attempts: number
@@ -67,6 +69,8 @@ interface Slot {
   worker: Worker
   active: Map<number, Job>
   alive: boolean
+  /** The worker has loaded its code (its start-up time is not charged to any query). */
+  ready: boolean
   /** Jobs given up on that the worker has not let go of yet: no new work goes there meanwhile. */
   abandoned: number
 }
@@ -118,7 +122,8 @@ export class QueryPool {
         dataset,
         path,
         request,
-        deadline: Date.now() + timeoutMs,
+        timeoutMs,
+        deadline: 0,
         cancel: new Int32Array(new SharedArrayBuffer(4)),
         attempts: 0,
         settled: false,
@@ -128,7 +133,6 @@ export class QueryPool {
         timer: undefined,
         cleanup: () => {},
       }
-      job.timer = setTimeout(() => this.#abandon(job, timedOut(timeoutMs)), timeoutMs)
       const signal = options.signal
       if (signal) {
         const onAbort = () => this.#abandon(job, cancelled())
@@ -188,6 +192,10 @@ export class QueryPool {
       if (job.settled) continue
       job.slot = slot
       job.attempts++
+      // The budget runs from the moment a worker takes the job.
+      job.deadline = Date.now() + job.timeoutMs
+      if (job.timer) clearTimeout(job.timer)
+      job.timer = setTimeout(() => this.#abandon(job, timedOut(job.timeoutMs)), job.timeoutMs)
       slot.active.set(job.id, job)
       slot.worker.ref()
       const message: JobMessage = {
@@ -212,7 +220,7 @@ export class QueryPool {
         slot = this.#start(index)
         this.#slots[index] = slot
       }
-      if (slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0) continue
+      if (!slot.ready || slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0) continue
       if (!best || slot.active.size < best.active.size) best = slot
       if (best.active.size === 0) break
     }
@@ -221,7 +229,7 @@ export class QueryPool {
 
   #start(index: number): Slot {
     const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes})
-    const slot: Slot = {worker, active: new Map(), alive: true, abandoned: 0}
+    const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0}
     worker.unref()
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message))
     worker.on('error', (error) => {
@@ -235,7 +243,11 @@ export class QueryPool {
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
-    if (message.type === 'ready') return
+    if (message.type === 'ready') {
+      slot.ready = true
+      this.#dispatch()
+      return
+    }
     const job = slot.active.get(message.id)
     if (!job) return
     slot.active.delete(message.id)

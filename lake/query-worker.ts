@@ -133,6 +133,7 @@ async function select(job: JobMessage, spec: SelectionSpec, checkpoint: Checkpoi
  */
 function checkListenFilters(filters: readonly ExprNode[], query: string): void {
   let nodes = 0
+  const found = new Set<string>()
   const refuse = (what: string) =>
     new LakeError(400, 'queryParseError', `Listen filters are evaluated against each changed document on its own, so they cannot use ${what}; listen to a plain filter such as *[_type == "review" && slug.current == $slug] and fetch related documents with a query`, {
       query,
@@ -149,13 +150,14 @@ function checkListenFilters(filters: readonly ExprNode[], query: string): void {
     if (!isRecord(node)) continue
     if (typeof node.type === 'string') {
       nodes++
-      if (node.type === 'Everything') throw refuse('subqueries (*[…])')
-      if (node.type === 'Deref') throw refuse('references followed with ->')
-      if (node.type === 'Parent') throw refuse('parent scopes (^)')
-      if (node.type === 'FuncCall' && node.namespace === 'releases') throw refuse('releases::all()')
+      found.add(node.type === 'FuncCall' && node.namespace === 'releases' ? 'releases' : node.type)
     }
     for (const key in node) stack.push(node[key])
   }
+  if (found.has('Everything')) throw refuse('subqueries (*[…])')
+  if (found.has('Deref')) throw refuse('references followed with ->')
+  if (found.has('Parent')) throw refuse('parent scopes (^)')
+  if (found.has('releases')) throw refuse('releases::all()')
   if (nodes > MAX_LISTEN_FILTER_NODES) {
     throw new LakeError(400, 'queryParseError', `The listen filter has ${nodes} terms; the lake accepts listen filters of at most ${MAX_LISTEN_FILTER_NODES} (each is evaluated for every change)`, {
       query,
@@ -192,3 +194,4 @@ port.on('message', (message: ToWorker) => {
   else if (message.type === 'forget') replicas.delete(message.dataset)
   else void runJob(message)
 })
+port.postMessage({type: 'ready'})
