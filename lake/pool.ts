@@ -73,6 +73,17 @@ interface Slot {
   ready: boolean
   /** Jobs given up on that the worker has not let go of yet: no new work goes there meanwhile. */
   abandoned: number
+  /** When the worker last showed signs of life (written by the worker: job start/end, every scan checkpoint). */
+  heartbeat: Float64Array
+}
+
+/** A worker with running jobs that has not checked in for this long is busy in one long step (e.g. parsing). */
+const BLOCKED_AFTER_MS = 25
+
+function isBlocked(slot: Slot, now: number): boolean {
+  const heartbeat = slot.heartbeat[0] ?? 0
+  // A negative heartbeat: the worker is inside a step that cannot yield (parsing a query).
+  return slot.active.size > 0 && (heartbeat < 0 || now - heartbeat > BLOCKED_AFTER_MS)
 }
 
 function spawnWorker(workerData: Record<string, unknown>): Worker {
@@ -197,6 +208,8 @@ export class QueryPool {
       if (job.timer) clearTimeout(job.timer)
       job.timer = setTimeout(() => this.#abandon(job, timedOut(job.timeoutMs)), job.timeoutMs)
       slot.active.set(job.id, job)
+      // Counts as a sign of life until the worker picks the job up.
+      if (slot.active.size === 1) slot.heartbeat[0] = Date.now()
       slot.worker.ref()
       const message: JobMessage = {
         type: 'job',
@@ -211,9 +224,14 @@ export class QueryPool {
     }
   }
 
-  /** The live worker with the fewest running jobs (starting one if a place is empty). */
+  /**
+   * The live worker to take the next job: one that is responsive (its jobs interleave) with
+   * the fewest running jobs, else the least loaded one (starting workers for empty places).
+   */
   #freeSlot(): Slot | undefined {
+    const now = Date.now()
     let best: Slot | undefined
+    let bestScore = Number.POSITIVE_INFINITY
     for (let index = 0; index < this.#slots.length; index++) {
       let slot = this.#slots[index]
       if (!slot?.alive) {
@@ -221,15 +239,20 @@ export class QueryPool {
         this.#slots[index] = slot
       }
       if (!slot.ready || slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0) continue
-      if (!best || slot.active.size < best.active.size) best = slot
-      if (best.active.size === 0) break
+      const score = slot.active.size + (isBlocked(slot, now) ? MAX_JOBS_PER_WORKER : 0)
+      if (score < bestScore) {
+        best = slot
+        bestScore = score
+      }
+      if (score === 0) break
     }
     return best
   }
 
   #start(index: number): Slot {
-    const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes})
-    const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0}
+    const heartbeat = new Float64Array(new SharedArrayBuffer(8))
+    const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes, heartbeat})
+    const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0, heartbeat}
     worker.unref()
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message))
     worker.on('error', (error) => {

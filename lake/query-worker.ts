@@ -17,6 +17,21 @@ import {readSnapshot} from './sqlite'
 const port = parentPort
 if (!port) throw new Error('query-worker.ts runs as a worker thread of the lake')
 const maxResponseBytes = isRecord(workerData) && typeof workerData.maxResponseBytes === 'number' ? workerData.maxResponseBytes : 64 * 1024 * 1024
+/** Where this worker tells the pool it is alive (see pool.ts `isBlocked`). */
+const heartbeat = isRecord(workerData) && workerData.heartbeat instanceof Float64Array ? workerData.heartbeat : new Float64Array(1)
+const beat = () => {
+  heartbeat[0] = Date.now()
+}
+
+/** Parses and checks a query: one step that cannot yield (up to seconds for huge queries), so the pool sees this worker as busy meanwhile. */
+function compile(query: string, params: Record<string, unknown>): ReturnType<typeof compileQuery> {
+  heartbeat[0] = -1
+  try {
+    return compileQuery(query, params)
+  } finally {
+    beat()
+  }
+}
 
 /** Long scans give other jobs and the change feed a turn this often. */
 const SLICE_MS = 4
@@ -56,11 +71,14 @@ function applyChange(change: ChangeMessage): void {
 function checkpointFor(job: JobMessage): Checkpoint {
   return () => {
     if (Atomics.load(job.cancel, 0) === 1) throw new QueryAbort('cancelled')
-    if (Date.now() > job.deadline) throw new QueryAbort('timeout')
+    const now = Date.now()
+    heartbeat[0] = now
+    if (now > job.deadline) throw new QueryAbort('timeout')
     if (performance.now() - lastYield < SLICE_MS) return undefined
     return new Promise<void>((resolve) =>
       setImmediate(() => {
         lastYield = performance.now()
+        beat()
         resolve()
       }),
     )
@@ -75,7 +93,7 @@ async function execute(job: JobMessage): Promise<JobResult> {
       const {spec} = request
       const perspective = parsePerspective(spec.perspective)
       const docs = replica(job.dataset, job.path)
-      const {tree, usesText} = compileQuery(spec.query, spec.params)
+      const {tree, usesText} = compile(spec.query, spec.params)
       const result = await evaluateOver({
         tree,
         view: docs.view(perspective, spec.allowPrivate),
@@ -93,7 +111,7 @@ async function execute(job: JobMessage): Promise<JobResult> {
     case 'select':
       return {kind: 'select', ids: await select(job, request.spec, checkpoint)}
     case 'listen': {
-      const {tree, usesText} = compileQuery(request.query, request.params)
+      const {tree, usesText} = compile(request.query, request.params)
       const filters = listenFilters(tree, request.query)
       checkListenFilters(filters, request.query)
       return {kind: 'listen', filters, usesText}
@@ -115,7 +133,7 @@ async function select(job: JobMessage, spec: SelectionSpec, checkpoint: Checkpoi
     }
     view = new View([...merged.values()].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0)))
   }
-  const {tree, usesText} = compileQuery(spec.query, spec.params)
+  const {tree, usesText} = compile(spec.query, spec.params)
   const found = await evaluateOver({tree, view, params: spec.params, usesText, checkpoint})
   const items = Array.isArray(found) ? found : found === null || found === undefined ? [] : [found]
   const ids: string[] = []
@@ -181,12 +199,14 @@ function errorBody(error: unknown): ErrorBody {
 }
 
 async function runJob(job: JobMessage): Promise<void> {
+  beat()
   try {
     const result = await execute(job)
     port?.postMessage({type: 'done', id: job.id, result}, result.kind === 'query' ? [result.json.buffer as ArrayBuffer] : [])
   } catch (error) {
     port?.postMessage({type: 'failed', id: job.id, error: errorBody(error)})
   }
+  beat()
 }
 
 port.on('message', (message: ToWorker) => {
@@ -194,4 +214,5 @@ port.on('message', (message: ToWorker) => {
   else if (message.type === 'forget') replicas.delete(message.dataset)
   else void runJob(message)
 })
+beat()
 port.postMessage({type: 'ready'})
