@@ -3,7 +3,6 @@ import {Mutation, type Mut} from '@sanity/mutator'
 import {DocumentSet, type DocumentWrite} from './docset'
 import {cloneJson, collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
-import type {Perspective, View} from './groq'
 import {assertQuerySize} from './limits'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
 import type {QueryPool, RunOptions} from './pool'
@@ -172,11 +171,6 @@ export class Dataset {
     const result = await this.#pool.run(this.name, this.#file.path, {kind: 'listen', query: groq, params}, runOptions(options))
     if (result.kind !== 'listen') throw new Error(`listen job answered ${result.kind}`)
     return {filters: result.filters, usesText: result.usesText}
-  }
-
-  /** The (cached until the next write) set of documents a perspective sees. */
-  view(perspective: Perspective, allowPrivate: boolean): View {
-    return this.#state.view(perspective, allowPrivate)
   }
 
   /** Calls `listener` after every committed transaction, once the write was answered. Returns the unsubscribe function. */
