@@ -34,6 +34,8 @@ export interface QueryPoolOptions {
   maxResponseBytes?: number
   /** How long a worker may take to let go of a cancelled job before it is replaced. Default 1000 ms. */
   graceMs?: number
+  /** Heap limit of each worker in MiB (its copy of the datasets plus running queries). Default 4096. */
+  workerMemoryMb?: number
   log?: (line: string) => void
 }
 
@@ -86,17 +88,27 @@ function isBlocked(slot: Slot, now: number): boolean {
   return slot.active.size > 0 && (heartbeat < 0 || now - heartbeat > BLOCKED_AFTER_MS)
 }
 
-function spawnWorker(workerData: Record<string, unknown>): Worker {
+function spawnWorker(workerData: Record<string, unknown>, memoryMb: number): Worker {
   const here = import.meta.url
+  // A query that builds enormous results ends its worker (ERR_WORKER_OUT_OF_MEMORY), not the process.
+  const options = {workerData, resourceLimits: {maxOldGenerationSizeMb: memoryMb}}
   if (here.endsWith('.ts')) {
-    // Running from TypeScript sources (tsx, vitest): the worker registers tsx itself, so it
-    // works whether or not the parent process was started through tsx.
-    const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href
     const entry = new URL('./query-worker.ts', here).href
-    const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-    return new Worker(code, {eval: true, workerData})
+    let tsx: string | undefined
+    try {
+      tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href
+    } catch {
+      // No tsx: whatever loader runs this file's process (inherited through execArgv) loads the worker too.
+    }
+    if (tsx) {
+      // Running from TypeScript sources (tsx, vitest): the worker registers tsx itself, so it
+      // works whether or not the parent process was started through tsx.
+      const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
+      return new Worker(code, {...options, eval: true})
+    }
+    return new Worker(new URL(entry), options)
   }
-  return new Worker(new URL('./query-worker.js', here), {workerData})
+  return new Worker(new URL('./query-worker.js', here), options)
 }
 
 export class QueryPool {
@@ -104,6 +116,7 @@ export class QueryPool {
   readonly queryTimeoutMs: number
   readonly maxResponseBytes: number
   readonly #graceMs: number
+  readonly #workerMemoryMb: number
   readonly #log: (line: string) => void
   readonly #slots: (Slot | undefined)[]
   readonly #queue: Job[] = []
@@ -115,6 +128,7 @@ export class QueryPool {
     this.queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.#graceMs = options.graceMs ?? 1000
+    this.#workerMemoryMb = options.workerMemoryMb ?? 4096
     this.#log = options.log ?? (() => {})
     this.#slots = Array.from({length: this.workers}, () => undefined)
   }
@@ -251,7 +265,7 @@ export class QueryPool {
 
   #start(index: number): Slot {
     const heartbeat = new Float64Array(new SharedArrayBuffer(8))
-    const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes, heartbeat})
+    const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes, heartbeat}, this.#workerMemoryMb)
     const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0, heartbeat}
     worker.unref()
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message))

@@ -16,6 +16,8 @@ export interface LakeStoreOptions {
   queryTimeoutMs?: number
   /** Largest serialized query result in bytes. Default 64 MiB. */
   maxResponseBytes?: number
+  /** Heap limit of each query worker in MiB. Default 4096. */
+  workerMemoryMb?: number
   log?: (line: string) => void
 }
 
@@ -55,6 +57,7 @@ export class LakeStore {
     if (options.queryWorkers !== undefined) poolOptions.workers = options.queryWorkers
     if (options.queryTimeoutMs !== undefined) poolOptions.queryTimeoutMs = options.queryTimeoutMs
     if (options.maxResponseBytes !== undefined) poolOptions.maxResponseBytes = options.maxResponseBytes
+    if (options.workerMemoryMb !== undefined) poolOptions.workerMemoryMb = options.workerMemoryMb
     if (options.log) poolOptions.log = options.log
     this.pool = new QueryPool(poolOptions)
   }

@@ -5,10 +5,13 @@
 import {evaluate, parse} from 'groq-js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {rmSync} from 'node:fs'
+
+import {LakeError, LakeStore} from '../../lake'
 import {compileQuery, evaluateOver, View} from '../../lake/groq'
 
 import {apiVersion} from '../../lib/env'
-import {startTestLake, statusOf, type TestLake} from './helpers'
+import {startTestLake, statusOf, type TestLake, tempDir} from './helpers'
 
 const PATHOLOGICAL = '*[_type == "x"]{"n": count(*[n > ^.n])}'
 
@@ -74,6 +77,28 @@ describe('query budget', () => {
     const failure = await statusOf(t.client.fetch('count($a[@ in $a])', {a: values}))
     expect(failure.statusCode).toBe(408)
     expect(await t.client.fetch('count(*[_type == "x"])')).toBe(3000)
+  })
+})
+
+describe('query workers', () => {
+  it('ends a worker that runs out of memory, answers 400, and keeps serving', async () => {
+    const dir = tempDir()
+    const store = new LakeStore(dir, {workerMemoryMb: 96})
+    try {
+      const dataset = store.dataset('test')
+      await dataset.transaction(Array.from({length: 300}, (_, n) => ({create: {_id: `d-${n}`, _type: 'd', n, text: 'x'.repeat(50_000)}})))
+      // Every pair of documents allocates a 50,000-element array: gigabytes in no time.
+      const failure = await dataset.query('*{"a": *{"chars": string::split(text, "")}}').then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(failure).toBeInstanceOf(LakeError)
+      expect(failure).toMatchObject({statusCode: 400, type: 'queryExecutionError'})
+      expect(await dataset.query('count(*)')).toBe(300)
+    } finally {
+      await store.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
 
