@@ -3,7 +3,7 @@ import {Mutation, type Mut} from '@sanity/mutator'
 import {DocumentSet, type DocumentWrite} from './docset'
 import {cloneJson, collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
-import {assertQuerySize} from './limits'
+import {assertQuerySize, jsonDepthExceeds, MAX_JSON_DEPTH} from './limits'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
 import type {QueryPool, RunOptions} from './pool'
 import {DatasetFile, type Referrer} from './sqlite'
@@ -220,7 +220,11 @@ export class Dataset {
       if (list) list.push(mutation)
       else touchedBy.set(id, [mutation])
     }
-    const stamp = (body: Record<string, unknown>, id: string, existing: LakeDocument | null): LakeDocument => {
+    const stamp = (body: Record<string, unknown>, id: string, existing: LakeDocument | null, index: number): LakeDocument => {
+      // Patches can nest deeper than any request body did (a set on "a.b.c…"): checked before anything recurses.
+      if (jsonDepthExceeds(body, MAX_JSON_DEPTH - 1)) {
+        throw mutationError(400, index, 'validationError', `Document "${id}" would nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the lake accepts at most ${MAX_JSON_DEPTH} levels`, id)
+      }
       const keyed = options.autoGenerateArrayKeys ? withArrayKeys(body) : body
       const createdAt = typeof keyed._createdAt === 'string' ? keyed._createdAt : (existing?._createdAt ?? timestamp)
       return deepFreeze({...cloneJson(keyed), _id: id, _type: String(keyed._type), _rev: transactionId, _createdAt: createdAt, _updatedAt: timestamp})
@@ -233,14 +237,14 @@ export class Dataset {
           const requested = described.body._id
           const id = requested === undefined ? randomId() : requested.endsWith('.') ? `${requested}${randomId()}` : requested
           if (get(id)) throw mutationError(409, index, 'documentAlreadyExistsError', `Document by ID "${id}" already exists`, id)
-          put(id, stamp(described.body, id, null), {create: {...described.body, _id: id}})
+          put(id, stamp(described.body, id, null, index), {create: {...described.body, _id: id}})
           results.push({id, operation: 'create'})
           break
         }
         case 'createOrReplace': {
           const id = described.body._id
           const existing = get(id)
-          put(id, stamp(described.body, id, existing), mutation)
+          put(id, stamp(described.body, id, existing, index), mutation)
           results.push({id, operation: existing ? 'update' : 'create'})
           break
         }
@@ -249,7 +253,7 @@ export class Dataset {
           if (get(id)) {
             results.push({id, operation: 'none'})
           } else {
-            put(id, stamp(described.body, id, null), mutation)
+            put(id, stamp(described.body, id, null, index), mutation)
             results.push({id, operation: 'create'})
           }
           break
@@ -281,7 +285,7 @@ export class Dataset {
               )
             }
             const patched = applyPatch(existing, described.body, index)
-            put(id, stamp(patched, id, existing), {patch: {...stripSelection(described.body), id}})
+            put(id, stamp(patched, id, existing, index), {patch: {...stripSelection(described.body), id}})
             results.push({id, operation: 'update'})
           }
           break

@@ -157,6 +157,13 @@ describe('limits', () => {
     expect(mutate.status).toBe(400)
     expect(((await mutate.json()) as {error: {description: string}}).error.description).toContain('more than 100 levels deep')
     expect(await t.client.getDocument('deep')).toBeUndefined()
+    // A patch path can nest deeper than any body: refused too, and the document stays as it was.
+    await t.client.createOrReplace({_id: 'shallow', _type: 'deep'})
+    const path = Array.from({length: 3000}, (_, i) => `level${i}`).join('.')
+    const patch = await statusOf(t.client.patch('shallow').set({[path]: 1}).commit())
+    expect(patch.statusCode).toBe(400)
+    expect(await t.client.getDocument('shallow')).toMatchObject({_id: 'shallow'})
+    expect(Object.keys((await t.client.getDocument('shallow')) ?? {})).not.toContain('level0')
     const param = await fetch(`${url('/data/query/test')}?query=${encodeURIComponent('$p')}&$p=${encodeURIComponent('['.repeat(200) + ']'.repeat(200))}`)
     expect(param.status).toBe(400)
     const body = await fetch(url('/data/query/test'), {method: 'POST', headers: {'content-type': 'application/json'}, body: `{"query":"$p","params":{"p":${deep}}}`})
