@@ -103,10 +103,11 @@ async function execute(job: JobMessage): Promise<JobResult> {
         checkpoint,
       })
       const json = stringifyCapped(result, maxResponseBytes)
-      if (json === undefined) {
+      const bytes = json === undefined ? undefined : new TextEncoder().encode(json)
+      if (bytes === undefined || bytes.byteLength > maxResponseBytes) {
         throw new LakeError(413, 'queryResultTooLarge', `The query result is larger than the lake's limit of ${maxResponseBytes} bytes; select fewer fields or paginate with a slice ([0...100])`)
       }
-      return {kind: 'query', json: new TextEncoder().encode(json)}
+      return {kind: 'query', json: bytes}
     }
     case 'select':
       return {kind: 'select', ids: await select(job, request.spec, checkpoint)}
