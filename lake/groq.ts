@@ -469,6 +469,58 @@ export function listenFilters(tree: ExprNode, query: string): ExprNode[] {
   return filters
 }
 
+/** Listen filters are evaluated on the main thread for every change: they stay small. */
+const MAX_LISTEN_FILTER_NODES = 2000
+
+/** A listen query's filters, checked (see checkListenFilters) and ready to evaluate per document. */
+export function compileListen(query: string, params: Record<string, unknown>): {filters: ExprNode[]; usesText: boolean} {
+  const {tree, usesText} = compileQuery(query, params)
+  const filters = listenFilters(tree, query)
+  checkListenFilters(filters, query)
+  return {filters, usesText}
+}
+
+/**
+ * Listen filters see one document at a time, as in Sanity, where listeners cannot join:
+ * subqueries (`*`), dereferences (`->`) and parent scopes (`^`) are refused at subscribe
+ * time, so evaluating a filter costs time proportional to the filter and one document.
+ */
+function checkListenFilters(filters: readonly ExprNode[], query: string): void {
+  let nodes = 0
+  const found = new Set<string>()
+  const refuse = (what: string) =>
+    new LakeError(400, 'queryParseError', `Listen filters are evaluated against each changed document on its own, so they cannot use ${what}; listen to a plain filter such as *[_type == "review" && slug.current == $slug] and fetch related documents with a query`, {
+      query,
+      start: 0,
+      end: query.length,
+    })
+  const stack: unknown[] = [...filters]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      stack.push(...(node as unknown[]))
+      continue
+    }
+    if (!isRecord(node)) continue
+    if (typeof node.type === 'string') {
+      nodes++
+      found.add(node.type === 'FuncCall' && node.namespace === 'releases' ? 'releases' : node.type)
+    }
+    for (const key in node) stack.push(node[key])
+  }
+  if (found.has('Everything')) throw refuse('subqueries (*[…])')
+  if (found.has('Deref')) throw refuse('references followed with ->')
+  if (found.has('Parent')) throw refuse('parent scopes (^)')
+  if (found.has('releases')) throw refuse('releases::all()')
+  if (nodes > MAX_LISTEN_FILTER_NODES) {
+    throw new LakeError(400, 'queryParseError', `The listen filter has ${nodes} terms; the lake accepts listen filters of at most ${MAX_LISTEN_FILTER_NODES} (each is evaluated for every change)`, {
+      query,
+      start: 0,
+      end: query.length,
+    })
+  }
+}
+
 /** Whether a document passes a listen filter (evaluated with `@` = the document, like `*[…]`; joins were refused). */
 export async function matchesFilter(doc: Record<string, unknown>, filter: ExprNode, params: Record<string, unknown>): Promise<boolean> {
   try {

@@ -113,6 +113,8 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
+  // Query workers start now rather than on the first query, which would otherwise wait for them.
+  store.pool.warm()
   const tokenDigest = digest(resolved.token)
   const extraRoutes: Route[] = []
   const builtinRoutes: Route[] = []
@@ -229,6 +231,13 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
   route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, handleReferences, builtinRoutes)
+  // The Studio measures latency against it.
+  route(['GET', 'HEAD'], /^\/data\/ping(\/[^/]+)?$/, (ctx) => {
+    ctx.res.statusCode = 200
+    ctx.res.setHeader('content-type', 'text/plain; charset=utf-8')
+    ctx.res.setHeader('cache-control', 'no-store')
+    ctx.res.end('PONG')
+  }, builtinRoutes)
   return handler
 }
 

@@ -49,6 +49,7 @@ export interface RunOptions {
 const MAX_JOBS_PER_WORKER = 4
 const MAX_QUEUED = 512
 const MAX_ATTEMPTS = 2
+const MAX_START_FAILURES = 3
 
 interface Job {
   id: number
@@ -122,6 +123,8 @@ export class QueryPool {
   readonly #queue: Job[] = []
   #nextId = 1
   #closed = false
+  /** Workers that died before they were ready, in a row: past MAX_START_FAILURES the queue is failed instead of retried for ever. */
+  #startFailures = 0
 
   constructor(options: QueryPoolOptions = {}) {
     this.workers = Math.max(1, Math.floor(options.workers ?? 2))
@@ -167,6 +170,14 @@ export class QueryPool {
       this.#queue.push(job)
       this.#dispatch()
     })
+  }
+
+  /** Starts the workers ahead of the first query. */
+  warm(): void {
+    if (this.#closed) return
+    for (let index = 0; index < this.#slots.length; index++) {
+      if (!this.#slots[index]?.alive) this.#slots[index] = this.#start(index)
+    }
   }
 
   /** Posts a committed transaction to every worker (in commit order, before the write is answered). */
@@ -282,6 +293,7 @@ export class QueryPool {
   #onMessage(slot: Slot, message: FromWorker): void {
     if (message.type === 'ready') {
       slot.ready = true
+      this.#startFailures = 0
       this.#dispatch()
       return
     }
@@ -309,6 +321,12 @@ export class QueryPool {
     }
     slot.active.clear()
     this.#queue.unshift(...retry)
+    if (!slot.ready && ++this.#startFailures >= MAX_START_FAILURES) {
+      this.#startFailures = 0
+      this.#log(`lake: query workers do not start (${reason})`)
+      for (const job of this.#queue.splice(0)) this.#settle(job, new LakeError(500, 'queryWorkerUnavailable', `The lake's query workers could not start: ${reason}`))
+      return
+    }
     if (!this.#closed) this.#dispatch()
   }
 

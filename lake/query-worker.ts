@@ -4,12 +4,10 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
-import type {ExprNode} from 'groq-js'
-
 import {DocumentSet} from './docset'
 import {isRecord, type LakeDocument} from './documents'
 import {errorMessage, LakeError} from './errors'
-import {type Checkpoint, compileQuery, evaluateOver, listenFilters, parsePerspective, QueryAbort, View} from './groq'
+import {type Checkpoint, compileListen, compileQuery, evaluateOver, parsePerspective, QueryAbort, View} from './groq'
 import type {ChangeMessage, ErrorBody, JobMessage, JobResult, SelectionSpec, ToWorker} from './protocol'
 import {stringifyCapped} from './serialize'
 import {readSnapshot} from './sqlite'
@@ -35,8 +33,6 @@ function compile(query: string, params: Record<string, unknown>): ReturnType<typ
 
 /** Long scans give other jobs and the change feed a turn this often. */
 const SLICE_MS = 4
-/** Listen filters are evaluated on the main thread for every change: they stay small. */
-const MAX_LISTEN_FILTER_NODES = 2000
 
 const replicas = new Map<string, DocumentSet>()
 let lastYield = performance.now()
@@ -112,10 +108,12 @@ async function execute(job: JobMessage): Promise<JobResult> {
     case 'select':
       return {kind: 'select', ids: await select(job, request.spec, checkpoint)}
     case 'listen': {
-      const {tree, usesText} = compile(request.query, request.params)
-      const filters = listenFilters(tree, request.query)
-      checkListenFilters(filters, request.query)
-      return {kind: 'listen', filters, usesText}
+      heartbeat[0] = -1
+      try {
+        return {kind: 'listen', ...compileListen(request.query, request.params)}
+      } finally {
+        beat()
+      }
     }
   }
 }
@@ -143,47 +141,6 @@ async function select(job: JobMessage, spec: SelectionSpec, checkpoint: Checkpoi
     else throw new LakeError(400, 'queryError', `Selection query "${spec.query}" must return documents (objects with _id)`)
   }
   return [...new Set(ids)]
-}
-
-/**
- * Listen filters see one document at a time, as in Sanity, where listeners cannot join:
- * subqueries (`*`), dereferences (`->`) and parent scopes (`^`) are refused at subscribe
- * time, so evaluating a filter costs time proportional to the filter and one document.
- */
-function checkListenFilters(filters: readonly ExprNode[], query: string): void {
-  let nodes = 0
-  const found = new Set<string>()
-  const refuse = (what: string) =>
-    new LakeError(400, 'queryParseError', `Listen filters are evaluated against each changed document on its own, so they cannot use ${what}; listen to a plain filter such as *[_type == "review" && slug.current == $slug] and fetch related documents with a query`, {
-      query,
-      start: 0,
-      end: query.length,
-    })
-  const stack: unknown[] = [...filters]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    if (Array.isArray(node)) {
-      stack.push(...(node as unknown[]))
-      continue
-    }
-    if (!isRecord(node)) continue
-    if (typeof node.type === 'string') {
-      nodes++
-      found.add(node.type === 'FuncCall' && node.namespace === 'releases' ? 'releases' : node.type)
-    }
-    for (const key in node) stack.push(node[key])
-  }
-  if (found.has('Everything')) throw refuse('subqueries (*[…])')
-  if (found.has('Deref')) throw refuse('references followed with ->')
-  if (found.has('Parent')) throw refuse('parent scopes (^)')
-  if (found.has('releases')) throw refuse('releases::all()')
-  if (nodes > MAX_LISTEN_FILTER_NODES) {
-    throw new LakeError(400, 'queryParseError', `The listen filter has ${nodes} terms; the lake accepts listen filters of at most ${MAX_LISTEN_FILTER_NODES} (each is evaluated for every change)`, {
-      query,
-      start: 0,
-      end: query.length,
-    })
-  }
 }
 
 function errorBody(error: unknown): ErrorBody {

@@ -18,7 +18,7 @@ const PATHOLOGICAL = '*[_type == "x"]{"n": count(*[n > ^.n])}'
 let t: TestLake
 
 beforeAll(async () => {
-  t = await startTestLake({queryTimeoutMs: 1500, maxResponseBytes: 200_000})
+  t = await startTestLake({queryTimeoutMs: 5000, maxResponseBytes: 200_000})
   const docs = Array.from({length: 3000}, (_, n) => ({_id: `x-${n}`, _type: 'x', n}))
   await t.lake.store.dataset('test').transaction(docs.map((doc) => ({createOrReplace: doc})))
 })
@@ -58,7 +58,7 @@ describe('query budget', () => {
     expect(status).toBe(408)
     expect(body.statusCode).toBe(408)
     expect(body.error.type).toBe('queryTimeout')
-    expect(String(body.error.description)).toContain('1500 ms')
+    expect(String(body.error.description)).toContain('5000 ms')
   })
 
   it('cancels a query when its client disconnects', async () => {
@@ -67,13 +67,13 @@ describe('query budget', () => {
     await waitFor(() => t.lake.store.pool.load.running > 0, 'the query to start')
     controller.abort()
     expect(await request).toBe('aborted')
-    // Well before the 1.5 s budget would have ended it.
-    await waitFor(() => t.lake.store.pool.load.running === 0, 'the cancelled query to stop', 1000)
+    // Well before the 5 s budget would have ended it.
+    await waitFor(() => t.lake.store.pool.load.running === 0, 'the cancelled query to stop', 2000)
   })
 
   it('replaces a worker that does not stop, and keeps answering', async () => {
     // Filtering a parameter array never passes a document scan, so the worker cannot notice the budget.
-    const values = Array.from({length: 20_000}, (_, i) => i)
+    const values = Array.from({length: 60_000}, (_, i) => i)
     const failure = await statusOf(t.client.fetch('count($a[@ in $a])', {a: values}))
     expect(failure.statusCode).toBe(408)
     expect(await t.client.fetch('count(*[_type == "x"])')).toBe(3000)
