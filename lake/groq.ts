@@ -283,7 +283,7 @@ const DONE: IteratorReturnResult<undefined> = {done: true, value: undefined}
 /**
  * A document list that groq-js iterates through our code: `fromJS` turns any object with a
  * `next` function into a stream and reads it with `for await`, asking for a fresh iterator
- * each time the expression is evaluated. Every 64 documents the checkpoint runs.
+ * each time the expression is evaluated. Every 16 documents the checkpoint runs.
  */
 function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object {
   return {
@@ -295,7 +295,7 @@ function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object
         next(): Promise<IteratorResult<unknown>> {
           if (index >= docs.length) return Promise.resolve(DONE)
           const value = docs[index++]
-          if ((index & 63) === 0) {
+          if ((index & 15) === 0) {
             try {
               const pause = checkpoint()
               if (pause) return pause.then(() => ({done: false, value}))

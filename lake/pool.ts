@@ -16,13 +16,15 @@ import type {ChangeMessage, ErrorBody, FromWorker, JobMessage, JobRequest, JobRe
  *
  * - Budget: every job has a deadline, counted from the moment a worker takes it (a worker's
  *   start-up is not charged; time in the bounded queue is not either). The worker checks it (and a shared cancel flag)
- *   every 64 documents of every `*` scan and gives up; the main thread answers 408 at the
+ *   every 16 documents of every `*` scan and gives up; the main thread answers 408 at the
  *   deadline regardless, and a worker that has not let go of the job `graceMs` later is
  *   terminated and replaced (its other jobs run again elsewhere).
  * - Disconnects: a job whose client went away is dropped from the queue or cancelled.
- * - Isolation: jobs go to the worker with the fewest running jobs; a worker interleaves
- *   up to MAX_JOBS_PER_WORKER jobs (long scans yield every few milliseconds), so one slow
- *   query delays nobody. The queue is bounded; past it requests get 503 (clients retry).
+ * - Isolation: jobs go to the responsive worker with the fewest running jobs; a worker
+ *   interleaves up to MAX_JOBS_PER_WORKER jobs (long scans yield every few milliseconds), so
+ *   one slow query delays nobody. A worker inside a step that cannot yield (parsing a huge
+ *   query) gets no new jobs until it is out of it. The queue is bounded; past it requests
+ *   get 503 (clients retry).
  */
 
 export interface QueryPoolOptions {
@@ -50,6 +52,7 @@ const MAX_JOBS_PER_WORKER = 4
 const MAX_QUEUED = 512
 const MAX_ATTEMPTS = 2
 const MAX_START_FAILURES = 3
+const RETRY_DISPATCH_MS = 5
 
 interface Job {
   id: number
@@ -125,6 +128,7 @@ export class QueryPool {
   #closed = false
   /** Workers that died before they were ready, in a row: past MAX_START_FAILURES the queue is failed instead of retried for ever. */
   #startFailures = 0
+  #retry: NodeJS.Timeout | undefined
 
   constructor(options: QueryPoolOptions = {}) {
     this.workers = Math.max(1, Math.floor(options.workers ?? 2))
@@ -206,6 +210,7 @@ export class QueryPool {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    if (this.#retry) clearTimeout(this.#retry)
     for (const job of this.#queue.splice(0)) this.#settle(job, new LakeError(503, 'unavailable', 'The lake is shutting down'))
     const exits: Promise<number>[] = []
     for (const [index, slot] of this.#slots.entries()) {
@@ -222,7 +227,14 @@ export class QueryPool {
   #dispatch(): void {
     while (this.#queue.length > 0 && !this.#closed) {
       const slot = this.#freeSlot()
-      if (!slot) return
+      if (!slot) {
+        // A blocked worker sends no message when it comes free: look again shortly.
+        this.#retry ??= setTimeout(() => {
+          this.#retry = undefined
+          this.#dispatch()
+        }, RETRY_DISPATCH_MS)
+        return
+      }
       const job = this.#queue.shift()
       if (!job) return
       if (job.settled) continue
@@ -250,26 +262,23 @@ export class QueryPool {
   }
 
   /**
-   * The live worker to take the next job: one that is responsive (its jobs interleave) with
-   * the fewest running jobs, else the least loaded one (starting workers for empty places).
+   * The live worker to take the next job: a responsive one (its jobs interleave) with the
+   * fewest running jobs, starting workers for empty places. None while every worker is busy
+   * in a step that cannot yield: the job waits here for the first to come free rather than
+   * behind one of them.
    */
   #freeSlot(): Slot | undefined {
     const now = Date.now()
     let best: Slot | undefined
-    let bestScore = Number.POSITIVE_INFINITY
     for (let index = 0; index < this.#slots.length; index++) {
       let slot = this.#slots[index]
       if (!slot?.alive) {
         slot = this.#start(index)
         this.#slots[index] = slot
       }
-      if (!slot.ready || slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0) continue
-      const score = slot.active.size + (isBlocked(slot, now) ? MAX_JOBS_PER_WORKER : 0)
-      if (score < bestScore) {
-        best = slot
-        bestScore = score
-      }
-      if (score === 0) break
+      if (!slot.ready || slot.active.size >= MAX_JOBS_PER_WORKER || slot.abandoned > 0 || isBlocked(slot, now)) continue
+      if (!best || slot.active.size < best.active.size) best = slot
+      if (best.active.size === 0) break
     }
     return best
   }
