@@ -1,18 +1,13 @@
 import {Mutation, type Mut} from '@sanity/mutator'
 
-import {
-  cloneJson,
-  compareIds,
-  isRecord,
-  type LakeDocument,
-  randomId,
-  timestampNow,
-  withArrayKeys,
-} from './documents'
-import {errorMessage, isLakeError, LakeError, mutationError} from './errors'
-import {buildView, evaluateOver, parseGroq, parsePerspective, type Perspective, View} from './groq'
+import {DocumentSet, type DocumentWrite} from './docset'
+import {cloneJson, collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
+import {errorMessage, LakeError, mutationError} from './errors'
+import {compileListen} from './groq'
+import {assertQuerySize, jsonDepthExceeds, MAX_JSON_DEPTH} from './limits'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
-import {DatasetFile, type DocumentWrite} from './sqlite'
+import type {QueryPool, RunOptions} from './pool'
+import {DatasetFile, type Referrer} from './sqlite'
 
 export type MutationOperation = 'create' | 'update' | 'delete' | 'none'
 
@@ -67,6 +62,20 @@ export interface QueryOptions {
   allowPrivate?: boolean
   /** Passed to groq-js for `sanity::projectId()`. */
   projectId?: string
+  /** Aborts the query (its client went away). */
+  signal?: AbortSignal
+  /** Time budget in ms (default: the store's). */
+  timeoutMs?: number
+}
+
+/** Listen queries up to this many characters are checked on this thread, larger ones on a query worker. */
+const MAX_INLINE_LISTEN_QUERY = 2048
+
+function runOptions(options: QueryOptions): RunOptions {
+  const out: RunOptions = {}
+  if (options.signal) out.signal = options.signal
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs
+  return out
 }
 
 /** Frozen, so no caller (or query result consumer) can change what the store holds. */
@@ -80,72 +89,97 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * One dataset: documents in memory (loaded at open, in `_id` order) with every
- * transaction written through to SQLite before it becomes visible.
+ * transaction written through to SQLite before it becomes visible. Queries run on the
+ * store's query workers (pool.ts), never on this thread; after each commit the change is
+ * posted to them before the transaction's promise resolves.
  */
 export class Dataset {
   readonly name: string
   readonly #file: DatasetFile
-  readonly #docs = new Map<string, LakeDocument>()
-  #sorted: readonly LakeDocument[]
-  readonly #views = new Map<string, View>()
+  readonly #pool: QueryPool
+  readonly #state: DocumentSet
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
 
-  constructor(name: string, path: string) {
+  constructor(name: string, path: string, pool: QueryPool) {
     this.name = name
+    this.#pool = pool
     this.#file = new DatasetFile(path)
     const loaded = this.#file.loadAll()
-    for (const doc of loaded) this.#docs.set(doc._id, deepFreeze(doc))
-    this.#sorted = loaded
+    for (const doc of loaded) deepFreeze(doc)
+    this.#state = new DocumentSet(loaded, this.#file.seq)
+  }
+
+  get path(): string {
+    return this.#file.path
   }
 
   get size(): number {
-    return this.#docs.size
+    return this.#state.size
   }
 
   /** Every document in `_id` order (a read-only snapshot). */
   documents(): readonly LakeDocument[] {
-    return this.#sorted
+    return this.#state.documents()
   }
 
   getDocument(id: string): LakeDocument | undefined {
-    return this.#docs.get(id)
+    return this.#state.get(id)
   }
 
   getDocuments(ids: readonly string[]): (LakeDocument | undefined)[] {
-    return ids.map((id) => this.#docs.get(id))
+    return ids.map((id) => this.#state.get(id))
   }
 
-  /** Ids of documents that reference `id`, from the SQLite refs index. */
-  referencing(id: string): string[] {
-    return this.#file.referencing(id)
+  /** Documents that reference `id`, from the SQLite refs index (with whether each reference is weak). */
+  referrers(id: string): Referrer[] {
+    return this.#file.referrers(id)
   }
 
-  /** Evaluates GROQ (groq-js) over the documents visible under `perspective`. */
+  /** This dataset's documents holding cross-dataset references to `id` in dataset `target`. */
+  crossDatasetReferrers(id: string, target: string): Referrer[] {
+    return this.#file.referrers(id, target)
+  }
+
+  /**
+   * Evaluates GROQ (groq-js) over the documents visible under `perspective`, on a query
+   * worker, within the store's time budget. Resolves to the result's JSON text.
+   */
+  async queryJson(
+    groq: string,
+    params: Record<string, unknown> = {},
+    perspective: string | string[] | undefined = undefined,
+    options: QueryOptions = {},
+  ): Promise<Uint8Array> {
+    assertQuerySize(groq)
+    const spec = {query: groq, params, perspective, allowPrivate: options.allowPrivate ?? true, projectId: options.projectId ?? 'local'}
+    const result = await this.#pool.run(this.name, this.#file.path, {kind: 'query', spec}, runOptions(options))
+    if (result.kind !== 'query') throw new Error(`query job answered ${result.kind}`)
+    return result.json
+  }
+
+  /** Like queryJson, parsed: the result as a value. */
   async query(
     groq: string,
     params: Record<string, unknown> = {},
-    perspective: Perspective | string = 'published',
+    perspective: string | string[] | undefined = undefined,
     options: QueryOptions = {},
   ): Promise<unknown> {
-    const tree = parseGroq(groq, params)
-    const view = this.view(typeof perspective === 'string' ? parsePerspective(perspective) : perspective, options.allowPrivate ?? true)
-    return evaluateOver({tree, view, params, sanity: {projectId: options.projectId ?? 'local', dataset: this.name}})
+    return JSON.parse(new TextDecoder().decode(await this.queryJson(groq, params, perspective, options))) as unknown
   }
 
-  /** The (cached until the next write) set of documents a perspective sees. */
-  view(perspective: Perspective, allowPrivate: boolean): View {
-    const key = `${allowPrivate ? 'private' : 'public'}:${JSON.stringify(perspective)}`
-    let view = this.#views.get(key)
-    if (!view) {
-      view = buildView(this.#sorted, perspective, allowPrivate)
-      this.#views.set(key, view)
-    }
-    return view
+  /** Parses and checks a listen query on a query worker: its filters, ready to evaluate per document. */
+  async compileListen(groq: string, params: Record<string, unknown>, options: QueryOptions = {}): Promise<{filters: unknown[]; usesText: boolean}> {
+    assertQuerySize(groq, 'The listen query')
+    // Parsing costs grow with the square of the query's length: small ones (all the Studio sends) take microseconds here.
+    if (groq.length <= MAX_INLINE_LISTEN_QUERY) return compileListen(groq, params)
+    const result = await this.#pool.run(this.name, this.#file.path, {kind: 'listen', query: groq, params}, runOptions(options))
+    if (result.kind !== 'listen') throw new Error(`listen job answered ${result.kind}`)
+    return {filters: result.filters, usesText: result.usesText}
   }
 
-  /** Calls `listener` after every committed transaction. Returns the unsubscribe function. */
+  /** Calls `listener` after every committed transaction, once the write was answered. Returns the unsubscribe function. */
   subscribe(listener: (event: ChangeEvent) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
@@ -170,20 +204,33 @@ export class Dataset {
 
   async #run(mutations: LakeMutation[], options: TransactionOptions): Promise<TransactionResult> {
     if (this.#closed) throw new LakeError(503, 'unavailable', `Dataset "${this.name}" is closed`)
+    if (options.transactionId !== undefined && this.#file.hasTransaction(options.transactionId)) {
+      // A reused id would hand out a revision documents had before, so a stale ifRevisionID could match again.
+      throw new LakeError(
+        409,
+        'transactionIdConflict',
+        `Transaction id "${options.transactionId}" was already used in dataset "${this.name}"; every transaction needs a new id (leave transactionId out to get a generated one)`,
+      )
+    }
     const transactionId = options.transactionId ?? randomId()
     const timestamp = timestampNow()
     const working = new Map<string, LakeDocument | null>()
     const touchedBy = new Map<string, LakeMutation[]>()
+    const deletedAt = new Map<string, number>()
     const results: {id: string; operation: MutationOperation}[] = []
 
-    const get = (id: string): LakeDocument | null => (working.has(id) ? (working.get(id) ?? null) : (this.#docs.get(id) ?? null))
+    const get = (id: string): LakeDocument | null => (working.has(id) ? (working.get(id) ?? null) : (this.#state.get(id) ?? null))
     const put = (id: string, doc: LakeDocument | null, mutation: LakeMutation) => {
       working.set(id, doc)
       const list = touchedBy.get(id)
       if (list) list.push(mutation)
       else touchedBy.set(id, [mutation])
     }
-    const stamp = (body: Record<string, unknown>, id: string, existing: LakeDocument | null): LakeDocument => {
+    const stamp = (body: Record<string, unknown>, id: string, existing: LakeDocument | null, index: number): LakeDocument => {
+      // Patches can nest deeper than any request body did (a set on "a.b.c…"): checked before anything recurses.
+      if (jsonDepthExceeds(body, MAX_JSON_DEPTH - 1)) {
+        throw mutationError(400, index, 'validationError', `Document "${id}" would nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the lake accepts at most ${MAX_JSON_DEPTH} levels`, id)
+      }
       const keyed = options.autoGenerateArrayKeys ? withArrayKeys(body) : body
       const createdAt = typeof keyed._createdAt === 'string' ? keyed._createdAt : (existing?._createdAt ?? timestamp)
       return deepFreeze({...cloneJson(keyed), _id: id, _type: String(keyed._type), _rev: transactionId, _createdAt: createdAt, _updatedAt: timestamp})
@@ -196,14 +243,14 @@ export class Dataset {
           const requested = described.body._id
           const id = requested === undefined ? randomId() : requested.endsWith('.') ? `${requested}${randomId()}` : requested
           if (get(id)) throw mutationError(409, index, 'documentAlreadyExistsError', `Document by ID "${id}" already exists`, id)
-          put(id, stamp(described.body, id, null), {create: {...described.body, _id: id}})
+          put(id, stamp(described.body, id, null, index), {create: {...described.body, _id: id}})
           results.push({id, operation: 'create'})
           break
         }
         case 'createOrReplace': {
           const id = described.body._id
           const existing = get(id)
-          put(id, stamp(described.body, id, existing), mutation)
+          put(id, stamp(described.body, id, existing, index), mutation)
           results.push({id, operation: existing ? 'update' : 'create'})
           break
         }
@@ -212,14 +259,17 @@ export class Dataset {
           if (get(id)) {
             results.push({id, operation: 'none'})
           } else {
-            put(id, stamp(described.body, id, null), mutation)
+            put(id, stamp(described.body, id, null, index), mutation)
             results.push({id, operation: 'create'})
           }
           break
         }
         case 'delete': {
           for (const id of await this.#select(described.body, working, index)) {
-            if (get(id)) put(id, null, {delete: {id}})
+            if (get(id)) {
+              put(id, null, {delete: {id}})
+              deletedAt.set(id, index)
+            }
             results.push({id, operation: 'delete'})
           }
           break
@@ -241,26 +291,27 @@ export class Dataset {
               )
             }
             const patched = applyPatch(existing, described.body, index)
-            put(id, stamp(patched, id, existing), {patch: {...stripSelection(described.body), id}})
+            put(id, stamp(patched, id, existing, index), {patch: {...stripSelection(described.body), id}})
             results.push({id, operation: 'update'})
           }
           break
         }
       }
     }
+    this.#checkReferences(deletedAt, working)
 
     const writes: DocumentWrite[] = []
     const changes: DocumentChange[] = []
     for (const [id, doc] of working) {
-      const before = this.#docs.get(id) ?? null
+      const before = this.#state.get(id) ?? null
       if (!before && !doc) continue
-      writes.push({id, doc})
+      writes.push({id, doc, json: doc ? JSON.stringify(doc) : null})
       changes.push({id, before, after: doc, mutations: touchedBy.get(id) ?? []})
     }
 
-    const finalState = (id: string) => (working.has(id) ? working.get(id) : this.#docs.get(id))
+    const finalState = (id: string) => (working.has(id) ? working.get(id) : this.#state.get(id))
     const withDocuments: MutationResultItem[] = results.map(({id, operation}) => {
-      const document = operation === 'delete' ? (this.#docs.get(id) ?? undefined) : (finalState(id) ?? undefined)
+      const document = operation === 'delete' ? (this.#state.get(id) ?? undefined) : (finalState(id) ?? undefined)
       return document ? {id, operation, document} : {id, operation}
     })
     const result: TransactionResult = {
@@ -271,96 +322,100 @@ export class Dataset {
     }
     if (options.dryRun || writes.length === 0) return result
 
-    this.#file.commit(transactionId, timestamp, writes, options.onProgress)
-    // Only after COMMIT succeeded does the in-memory state change.
-    this.#applyToMemory(writes)
+    const seq = this.#file.commit(transactionId, timestamp, writes, options.onProgress)
+    // Only after COMMIT succeeded does the in-memory state change; the workers hear of it
+    // before the caller does, so a query sent after this write's response sees it.
+    this.#state.apply(writes, seq)
+    this.#pool.publish({dataset: this.name, seq, writes: writes.map(({id, json}) => ({id, json}))})
     const event: ChangeEvent = {
       dataset: this.name,
       transactionId,
       timestamp,
       identity: options.identity ?? 'lake',
       changes,
-      documents: this.#sorted,
+      documents: this.#state.documents(),
     }
-    for (const listener of this.#listeners) {
-      try {
-        listener(event)
-      } catch {
-        // A failing listener must not undo a committed transaction.
-      }
+    const listeners = [...this.#listeners]
+    if (listeners.length > 0) {
+      // After the write is answered: listeners never delay it.
+      setImmediate(() => {
+        for (const listener of listeners) {
+          try {
+            listener(event)
+          } catch {
+            // A failing listener must not affect the others.
+          }
+        }
+      })
     }
     return result
   }
 
-  /** Resolves a mutation's selection (`id`, list of ids, or a GROQ query over the raw working state). */
+  /**
+   * Reference integrity, as Sanity enforces it: a transaction that deletes a document
+   * fails (409, nothing stored) while any document, after the transaction, still holds a
+   * strong reference to it. Weak references (`_weak: true`) do not count.
+   */
+  #checkReferences(deletedAt: ReadonlyMap<string, number>, working: ReadonlyMap<string, LakeDocument | null>): void {
+    if (deletedAt.size === 0) return
+    const blockers = new Map<string, Set<string>>()
+    const block = (target: string, from: string) => {
+      const set = blockers.get(target)
+      if (set) set.add(from)
+      else blockers.set(target, new Set([from]))
+    }
+    for (const target of deletedAt.keys()) {
+      for (const {from, weak} of this.#file.referrers(target)) {
+        // Documents this transaction changes are judged by their new state below.
+        if (!weak && !working.has(from)) block(target, from)
+      }
+    }
+    for (const [from, doc] of working) {
+      if (!doc) continue
+      for (const ref of collectReferences(doc)) {
+        if (!ref.weak && ref.dataset === '' && deletedAt.has(ref.to) && ref.to !== from) block(ref.to, from)
+      }
+    }
+    for (const [target, index] of deletedAt) {
+      const from = blockers.get(target)
+      if (!from) continue
+      const referencingIDs = [...from].sort()
+      throw mutationError(
+        409,
+        index,
+        'documentHasExistingReferencesError',
+        `Document "${target}" cannot be deleted as there are references to it from ${referencingIDs.map((id) => `"${id}"`).join(', ')}; remove those references first (or make them weak)`,
+        target,
+        {referencingIDs},
+      )
+    }
+  }
+
+  /** Resolves a mutation's selection (`id`, list of ids, or a GROQ query over the raw working state, on a query worker). */
   async #select(selection: Selection | PatchBody, working: Map<string, LakeDocument | null>, index: number): Promise<string[]> {
     if ('id' in selection && selection.id !== undefined) return Array.isArray(selection.id) ? selection.id : [selection.id]
     const query = 'query' in selection ? selection.query : undefined
     if (query === undefined) return []
     const params = ('params' in selection ? selection.params : undefined) ?? {}
-    let docs = this.#sorted
-    if (working.size > 0) {
-      const merged = new Map(this.#docs)
-      for (const [id, doc] of working) {
-        if (doc) merged.set(id, doc)
-        else merged.delete(id)
-      }
-      docs = [...merged.values()].sort((a, b) => compareIds(a._id, b._id))
-    }
-    let found: unknown
     try {
-      found = await evaluateOver({tree: parseGroq(query, params), view: new View(docs), params})
+      assertQuerySize(query, 'The selection query')
+      const overlay = [...working].map(([id, doc]) => ({id, json: doc ? JSON.stringify(doc) : null}))
+      const result = await this.#pool.run(this.name, this.#file.path, {kind: 'select', spec: {query, params, overlay}})
+      if (result.kind !== 'select') throw new Error(`selection job answered ${result.kind}`)
+      return result.ids
     } catch (error) {
-      const description = `Selection query failed: ${errorMessage(error)}`
-      throw mutationError(400, index, isLakeError(error) ? error.type : 'queryError', description)
+      if (error instanceof LakeError && (error.statusCode === 408 || error.statusCode >= 500)) throw error
+      const status = error instanceof LakeError && error.statusCode === 413 ? 413 : 400
+      throw mutationError(status, index, error instanceof LakeError ? error.type : 'queryError', `Selection query failed: ${errorMessage(error)}`)
     }
-    const items = Array.isArray(found) ? found : found === null || found === undefined ? [] : [found]
-    const ids: string[] = []
-    for (const item of items) {
-      if (isRecord(item) && typeof item._id === 'string') ids.push(item._id)
-      else throw mutationError(400, index, 'queryError', `Selection query "${query}" must return documents (objects with _id)`)
-    }
-    return [...new Set(ids)]
-  }
-
-  #applyToMemory(writes: readonly DocumentWrite[]): void {
-    for (const {id, doc} of writes) {
-      if (doc) this.#docs.set(id, doc)
-      else this.#docs.delete(id)
-    }
-    if (writes.length > 64) {
-      this.#sorted = [...this.#docs.values()].sort((a, b) => compareIds(a._id, b._id))
-    } else {
-      // Copy-on-write keeps snapshots handed to in-flight queries unchanged.
-      const next = [...this.#sorted]
-      for (const {id, doc} of writes) {
-        const at = lowerBound(next, id)
-        const hit = next[at]?._id === id
-        if (doc) next.splice(at, hit ? 1 : 0, doc)
-        else if (hit) next.splice(at, 1)
-      }
-      this.#sorted = next
-    }
-    this.#views.clear()
   }
 
   close(): void {
     this.#closed = true
     this.#listeners.clear()
+    this.#pool.forget(this.name)
     this.#file.close()
   }
-}
-
-function lowerBound(sorted: readonly LakeDocument[], id: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    const midId = sorted[mid]?._id ?? ''
-    if (midId < id) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 function stripSelection(body: PatchBody): Omit<PatchBody, 'id' | 'query' | 'params'> {

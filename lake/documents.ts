@@ -50,19 +50,40 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Every `_ref` in a document, for the refs table (reference lookups can use an index). */
-export function collectRefs(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) collectRefs(item, into)
-  } else if (isRecord(value)) {
-    const ref = value._ref
-    if (typeof ref === 'string') into.add(ref)
-    for (const key in value) {
-      const child = value[key]
-      if (typeof child === 'object' && child !== null) collectRefs(child, into)
+export interface ReferenceTarget {
+  to: string
+  /** '' within the dataset; the target dataset of a cross-dataset reference. */
+  dataset: string
+  /** True when every reference of the document to this target is `_weak: true`. */
+  weak: boolean
+}
+
+/** Every reference in a document (`{_ref}` objects, `_weak` and cross-dataset `_dataset` honoured), one per target. */
+export function collectReferences(value: unknown): ReferenceTarget[] {
+  const found = new Map<string, ReferenceTarget>()
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item)
+    } else if (isRecord(node)) {
+      const ref = node._ref
+      if (typeof ref === 'string') {
+        const dataset = typeof node._dataset === 'string' ? node._dataset : ''
+        const key = `${dataset}\u0000${ref}`
+        const weak = node._weak === true
+        const seen = found.get(key)
+        // One strong reference makes the pair strong.
+        if (!seen) found.set(key, {to: ref, dataset, weak})
+        else if (!weak) seen.weak = false
+      }
+      for (const key in node) {
+        const child = node[key]
+        if (typeof child === 'object' && child !== null) stack.push(child)
+      }
     }
   }
-  return into
+  return [...found.values()]
 }
 
 /** Adds `_key` to objects inside arrays that lack one (the `autoGenerateArrayKeys` mutate option). */

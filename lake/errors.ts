@@ -5,7 +5,7 @@
  */
 export interface LakeErrorItem {
   index: number
-  error: {type: string; description: string; id?: string}
+  error: {type: string; description: string; id?: string; [detail: string]: unknown}
 }
 
 export class LakeError extends Error {
@@ -27,8 +27,15 @@ export class LakeError extends Error {
 }
 
 /** A failed mutation: the whole transaction is rejected and nothing is stored. */
-export function mutationError(statusCode: number, index: number, type: string, description: string, id?: string): LakeError {
-  const item: LakeErrorItem = {index, error: {type, description, ...(id === undefined ? {} : {id})}}
+export function mutationError(
+  statusCode: number,
+  index: number,
+  type: string,
+  description: string,
+  id?: string,
+  details: Record<string, unknown> = {},
+): LakeError {
+  const item: LakeErrorItem = {index, error: {...details, type, description, ...(id === undefined ? {} : {id})}}
   // The client appends each item's description, so the summary stays short.
   return new LakeError(statusCode, 'mutationError', `Transaction failed at mutations[${index}]; nothing was stored`, {items: [item]})
 }

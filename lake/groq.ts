@@ -2,6 +2,8 @@ import {evaluate, type ExprNode, parse} from 'groq-js'
 
 import {compareIds, isPublicId, isRecord, type LakeDocument} from './documents'
 import {errorMessage, LakeError} from './errors'
+import {MAX_QUERY_DEPTH} from './limits'
+import {rewriteTextQueries, searchableView, usesTextQuery, withoutText} from './search'
 
 /**
  * Which documents a query sees.
@@ -128,6 +130,7 @@ export function parseGroq(query: string, params: Record<string, unknown>): ExprN
   try {
     return parse(query, {params})
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(query)
     const position = isRecord(error) && typeof error.position === 'number' ? error.position : 0
     throw new LakeError(400, 'queryParseError', errorMessage(error), {
       query,
@@ -137,28 +140,193 @@ export function parseGroq(query: string, params: Record<string, unknown>): ExprN
   }
 }
 
+function tooDeep(query: string): LakeError {
+  return new LakeError(400, 'queryParseError', `The query nests expressions too deeply; the lake evaluates syntax trees up to ${MAX_QUERY_DEPTH} levels deep`, {
+    query,
+    start: 0,
+    end: query.length,
+  })
+}
+
+/** A query ready for evaluation: parsed, checked against its parameters, balanced, with `text::query()` rewritten. */
+export interface CompiledQuery {
+  tree: ExprNode
+  /** Whether the query calls `text::query()` (it then sees each document's text, see search.ts). */
+  usesText: boolean
+}
+
+/**
+ * Parses and checks a query the way Sanity's API does before running it: a parameter the
+ * request did not supply is a `queryParseError` ("param $t referenced, but not provided"),
+ * not a silent `null`. Long `||`/`&&` chains are balanced (both operators are associative in
+ * GROQ's three-valued logic, so results are unchanged) and trees deeper than
+ * MAX_QUERY_DEPTH are refused, so evaluation never runs out of stack.
+ */
+export function compileQuery(query: string, params: Record<string, unknown>): CompiledQuery {
+  let tree = parseGroq(query, params)
+  try {
+    tree = balanceLogic(tree)
+    const missing = missingParameter(tree, params)
+    if (missing !== undefined) {
+      const at = new RegExp(`\\$${missing}(?![A-Za-z0-9_])`).exec(query)?.index ?? 0
+      throw new LakeError(400, 'queryParseError', `param $${missing} referenced, but not provided`, {
+        query,
+        start: at,
+        end: at + missing.length + 1,
+      })
+    }
+    if (treeDepthExceeds(tree, MAX_QUERY_DEPTH)) throw tooDeep(query)
+    const usesText = usesTextQuery(tree)
+    return {tree: usesText ? rewriteTextQueries(tree, params) : tree, usesText}
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(query)
+    throw error
+  }
+}
+
+/** Visits every syntax node without recursion (trees can be deep before balancing). */
+function forEachNode(tree: unknown, visit: (node: AstRecord) => void): void {
+  const stack: unknown[] = [tree]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push(item)
+    } else if (isRecord(node)) {
+      if (typeof node.type === 'string') visit(node)
+      for (const key in node) {
+        const child = node[key]
+        if (typeof child === 'object' && child !== null) stack.push(child)
+      }
+    }
+  }
+}
+
+function missingParameter(tree: ExprNode, params: Record<string, unknown>): string | undefined {
+  let missing: string | undefined
+  forEachNode(tree, (node) => {
+    if (missing === undefined && node.type === 'Parameter' && typeof node.name === 'string' && !Object.hasOwn(params, node.name)) missing = node.name
+  })
+  return missing
+}
+
+function treeDepthExceeds(tree: unknown, limit: number): boolean {
+  const stack: {node: unknown; depth: number}[] = [{node: tree, depth: 0}]
+  while (stack.length > 0) {
+    const next = stack.pop()
+    if (!next || typeof next.node !== 'object' || next.node === null) continue
+    if (next.depth > limit) return true
+    const children = Array.isArray(next.node) ? next.node : Object.values(next.node)
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push({node: child, depth: next.depth + 1})
+  }
+  return false
+}
+
+/**
+ * Rebuilds `a || b || c || …` (and `&&`) chains as balanced trees. groq-js parses them
+ * left-deep, and thousands of terms overflow its recursive evaluator. GROQ's `||` is true
+ * if any operand is true, else null if any is not a boolean, else false (`&&` dually), for
+ * any grouping; score() sums `||` operands and zeroes `&&` on any zero, also for any grouping.
+ */
+export function balanceLogic(tree: ExprNode): ExprNode {
+  const balance = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(balance)
+    if (!isRecord(node)) return node
+    if (node.type === 'Or' || node.type === 'And') {
+      const operands: unknown[] = []
+      const pending: unknown[] = [node]
+      while (pending.length > 0) {
+        const current = pending.pop()
+        if (isRecord(current) && current.type === node.type) pending.push(current.right, current.left)
+        else operands.push(balance(current))
+      }
+      const build = (from: number, to: number): unknown => {
+        if (to - from === 1) return operands[from]
+        const mid = (from + to) >>> 1
+        return {type: node.type, left: build(from, mid), right: build(mid, to)}
+      }
+      return build(0, operands.length)
+    }
+    const out: AstRecord = {}
+    for (const key in node) out[key] = balance(node[key])
+    return out
+  }
+  return balance(tree) as ExprNode
+}
+
+/**
+ * Called by the evaluator between documents of every `*` scan: throws to abandon the
+ * query (cancelled, over budget), or returns a promise to let other work run first.
+ */
+export type Checkpoint = () => Promise<void> | undefined
+
 export interface EvaluateInput {
   tree: ExprNode
   view: View
   params: Record<string, unknown>
   sanity?: {projectId: string; dataset: string}
+  /** Whether the tree came from a query using `text::query()` (see compileQuery). */
+  usesText?: boolean
+  checkpoint?: Checkpoint
+}
+
+/** An error that ends a query for a reason other than the query itself (budget, disconnect). */
+export class QueryAbort extends Error {
+  readonly reason: 'timeout' | 'cancelled'
+  constructor(reason: 'timeout' | 'cancelled') {
+    super(reason === 'timeout' ? 'The query ran out of time' : 'The query was cancelled')
+    this.reason = reason
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = {done: true, value: undefined}
+
+/**
+ * A document list that groq-js iterates through our code: `fromJS` turns any object with a
+ * `next` function into a stream and reads it with `for await`, asking for a fresh iterator
+ * each time the expression is evaluated. Every 16 documents the checkpoint runs.
+ */
+function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object {
+  return {
+    // Only here so that groq-js treats this object as a stream; iteration uses the method below.
+    next: () => DONE,
+    [Symbol.asyncIterator]() {
+      let index = 0
+      return {
+        next(): Promise<IteratorResult<unknown>> {
+          if (index >= docs.length) return Promise.resolve(DONE)
+          const value = docs[index++]
+          if ((index & 15) === 0) {
+            try {
+              const pause = checkpoint()
+              if (pause) return pause.then(() => ({done: false, value}))
+            } catch (error) {
+              return Promise.reject(error)
+            }
+          }
+          return Promise.resolve({done: false, value})
+        },
+      }
+    },
+  }
 }
 
 /** Evaluates with groq-js over a view; `*[...]` filters with indexable equality terms only scan their candidates. */
-export async function evaluateOver({tree, view, params, sanity}: EvaluateInput): Promise<unknown> {
+export async function evaluateOver({tree, view, params, sanity, usesText = false, checkpoint}: EvaluateInput): Promise<unknown> {
+  const effective = usesText ? searchableView(view) : view
   const extraParams: Record<string, unknown> = {}
-  const narrowed = narrowFilters(tree, view, extraParams)
+  const narrowed = narrowFilters(tree, effective, extraParams, checkpoint)
   try {
     const value = await evaluate(narrowed, {
-      dataset: view.docs,
+      dataset: effective.docs,
       params: {...params, ...extraParams},
       // O(1) `->` instead of groq-js' scan over the whole dataset; same first-match semantics.
-      dereference: ({_ref}) => view.byId.get(_ref) ?? null,
+      dereference: ({_ref}) => effective.byId.get(_ref) ?? null,
       ...(sanity ? {sanity} : {}),
     })
     const result: unknown = await value.get()
-    return result
+    return usesText ? withoutText(result) : result
   } catch (error) {
+    if (error instanceof QueryAbort || error instanceof LakeError) throw error
     throw new LakeError(400, 'queryExecutionError', `The query could not be evaluated: ${errorMessage(error)}`)
   }
 }
@@ -175,20 +343,24 @@ type AstRecord = Record<string, unknown>
 /** Parameter names that GROQ source can never spell, so they cannot clash with user params. */
 const HIDDEN_PREFIX = '\u0000lake:'
 
-function narrowFilters(tree: ExprNode, view: View, extraParams: Record<string, unknown>): ExprNode {
+function narrowFilters(tree: ExprNode, view: View, extraParams: Record<string, unknown>, checkpoint: Checkpoint | undefined): ExprNode {
   let counter = 0
+  const hide = (docs: readonly Record<string, unknown>[]): AstRecord => {
+    const name = `${HIDDEN_PREFIX}${counter++}`
+    extraParams[name] = checkpoint ? checkedSource(docs, checkpoint) : docs
+    return {type: 'Parameter', name}
+  }
+  let everything: AstRecord | undefined
   const visit = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(visit)
     if (!isRecord(node)) return node
+    // With a checkpoint, every `*` is read through it (see checkedSource).
+    if (node.type === 'Everything' && checkpoint) return (everything ??= hide(view.docs))
     const out: AstRecord = {}
     for (const key in node) out[key] = visit(node[key])
-    if (out.type === 'Filter' && isRecord(out.base) && out.base.type === 'Everything') {
+    if (out.type === 'Filter' && isRecord(node.base) && node.base.type === 'Everything') {
       const candidates = candidatesFor(out.expr, view)
-      if (candidates) {
-        const name = `${HIDDEN_PREFIX}${counter++}`
-        extraParams[name] = candidates
-        out.base = {type: 'Parameter', name}
-      }
+      if (candidates) out.base = hide(candidates)
     }
     return out
   }
@@ -297,20 +469,64 @@ export function listenFilters(tree: ExprNode, query: string): ExprNode[] {
   return filters
 }
 
-/** Whether a document passes every filter (each evaluated with `@` = the document, like `*[…]`). */
-export async function matchesFilters(
-  doc: Record<string, unknown>,
-  filters: readonly ExprNode[],
-  params: Record<string, unknown>,
-  dataset: readonly Record<string, unknown>[],
-): Promise<boolean> {
-  for (const filter of filters) {
-    try {
-      const value = await evaluate(filter, {root: doc, dataset, params})
-      if ((await value.get()) !== true) return false
-    } catch {
-      return false
+/** Listen filters are evaluated on the main thread for every change: they stay small. */
+const MAX_LISTEN_FILTER_NODES = 2000
+
+/** A listen query's filters, checked (see checkListenFilters) and ready to evaluate per document. */
+export function compileListen(query: string, params: Record<string, unknown>): {filters: ExprNode[]; usesText: boolean} {
+  const {tree, usesText} = compileQuery(query, params)
+  const filters = listenFilters(tree, query)
+  checkListenFilters(filters, query)
+  return {filters, usesText}
+}
+
+/**
+ * Listen filters see one document at a time, as in Sanity, where listeners cannot join:
+ * subqueries (`*`), dereferences (`->`) and parent scopes (`^`) are refused at subscribe
+ * time, so evaluating a filter costs time proportional to the filter and one document.
+ */
+function checkListenFilters(filters: readonly ExprNode[], query: string): void {
+  let nodes = 0
+  const found = new Set<string>()
+  const refuse = (what: string) =>
+    new LakeError(400, 'queryParseError', `Listen filters are evaluated against each changed document on its own, so they cannot use ${what}; listen to a plain filter such as *[_type == "review" && slug.current == $slug] and fetch related documents with a query`, {
+      query,
+      start: 0,
+      end: query.length,
+    })
+  const stack: unknown[] = [...filters]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      stack.push(...(node as unknown[]))
+      continue
     }
+    if (!isRecord(node)) continue
+    if (typeof node.type === 'string') {
+      nodes++
+      found.add(node.type === 'FuncCall' && node.namespace === 'releases' ? 'releases' : node.type)
+    }
+    for (const key in node) stack.push(node[key])
   }
-  return true
+  if (found.has('Everything')) throw refuse('subqueries (*[…])')
+  if (found.has('Deref')) throw refuse('references followed with ->')
+  if (found.has('Parent')) throw refuse('parent scopes (^)')
+  if (found.has('releases')) throw refuse('releases::all()')
+  if (nodes > MAX_LISTEN_FILTER_NODES) {
+    throw new LakeError(400, 'queryParseError', `The listen filter has ${nodes} terms; the lake accepts listen filters of at most ${MAX_LISTEN_FILTER_NODES} (each is evaluated for every change)`, {
+      query,
+      start: 0,
+      end: query.length,
+    })
+  }
+}
+
+/** Whether a document passes a listen filter (evaluated with `@` = the document, like `*[…]`; joins were refused). */
+export async function matchesFilter(doc: Record<string, unknown>, filter: ExprNode, params: Record<string, unknown>): Promise<boolean> {
+  try {
+    const value = await evaluate(filter, {root: doc, dataset: [], params})
+    return (await value.get()) === true
+  } catch {
+    return false
+  }
 }

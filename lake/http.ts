@@ -4,9 +4,10 @@ import type {IncomingHttpHeaders} from 'node:http'
 import {z} from 'zod'
 
 import {type AssetOptions, registerAssetRoutes} from './assets'
-import {isPublicId} from './documents'
+import {isPublicId, isValidDocumentId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
 import {parsePerspective} from './groq'
+import {assertJsonDepth, assertQuerySize, DEFAULT_QUERY_TIMEOUT_MS} from './limits'
 import {handleListen} from './listen'
 import type {LakeStore} from './store'
 
@@ -43,11 +44,13 @@ export interface RouteContext {
   apiVersion: string | undefined
   /** Whether the request carried the lake's token. */
   authenticated: boolean
+  /** Aborted when the client goes away before the response is complete. */
+  signal: AbortSignal
   store: LakeStore
   options: ResolvedHandlerOptions
   /** The request body, refused with 413 past `maxBodyBytes`. */
   readBody(): Promise<Buffer>
-  /** The request body parsed as JSON (400 when it is not JSON). */
+  /** The request body parsed as JSON (400 when it is not JSON or nests deeper than the limit). */
   readJson(): Promise<unknown>
   /** Answers with a JSON body. */
   send(statusCode: number, body: unknown, headers?: Record<string, string>): void
@@ -66,6 +69,8 @@ export interface LakeHandlerOptions {
   keepAliveMs?: number
   /** Project id reported to GROQ (`sanity::projectId()`). Default `local`. */
   projectId?: string
+  /** Time budget of one query in ms (408 past it). Default 10 000. */
+  queryTimeoutMs?: number
   /** Receives one line per server error. */
   log?: (line: string) => void
   /**
@@ -118,12 +123,15 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     keepAliveMs: 15_000,
     projectId: 'local',
+    queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
     log: () => {},
     corsOrigins: [],
     assets: {},
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
+  // Query workers start now rather than on the first query, which would otherwise wait for them.
+  store.pool.warm()
   const tokenDigest = digest(resolved.token)
   const corsAllowed = corsPolicy(resolved.corsOrigins)
   const extraRoutes: Route[] = []
@@ -142,6 +150,10 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   async function dispatch(req: LakeRequest, res: LakeResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
     let pathname = '/'
+    const aborted = new AbortController()
+    res.on('close', () => {
+      if (!res.writableEnded) aborted.abort()
+    })
     try {
       const origin = applyCors(req, res, corsAllowed)
       if (method === 'OPTIONS') {
@@ -183,6 +195,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
           match,
           apiVersion,
           authenticated,
+          signal: aborted.signal,
           store,
           options: resolved,
           readBody: () => readBody(req, resolved.maxBodyBytes),
@@ -242,6 +255,14 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
   registerAssetRoutes(handler, resolved.assets)
+  route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, handleReferences, builtinRoutes)
+  // The Studio's latency report fetches it when it checks out a document (it reads only the X-Sanity-Shard header).
+  route(['GET', 'HEAD'], /^\/data\/ping(\/[^/]+)?$/, (ctx) => {
+    ctx.res.statusCode = 200
+    ctx.res.setHeader('content-type', 'text/plain; charset=utf-8')
+    ctx.res.setHeader('cache-control', 'no-store')
+    ctx.res.end('PONG')
+  }, builtinRoutes)
   return handler
 }
 
@@ -387,14 +408,19 @@ async function readBody(req: LakeRequest, maxBytes: number): Promise<Buffer> {
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new LakeError(400, 'invalidRequest', 'The request body is empty; send JSON')
+  let parsed: unknown
   try {
-    return JSON.parse(body.toString('utf8'))
+    parsed = JSON.parse(body.toString('utf8'))
   } catch (error) {
     throw new LakeError(400, 'invalidRequest', `The request body is not valid JSON: ${errorMessage(error)}`)
   }
+  // Everything downstream (validation, cloning, storage, GROQ) recurses over it.
+  assertJsonDepth(parsed, 'The request body')
+  return parsed
 }
 
-function datasetOf(ctx: RouteContext) {
+/** The dataset named in the path; an anonymous caller naming an unknown dataset gets 404 and nothing is created. */
+export function datasetOf(ctx: RouteContext) {
   const name = decodePathSegment(ctx.match[1] ?? '', 'dataset name')
   // Only authenticated callers create datasets; an anonymous read never writes to disk.
   if (!ctx.authenticated && !ctx.store.hasDataset(name)) {
@@ -414,6 +440,7 @@ export function paramsFromSearch(search: URLSearchParams): Record<string, unknow
       throw new LakeError(400, 'invalidParameter', `Parameter ${key} must be JSON-encoded, e.g. ${key}="her-2013" for a string (got ${value})`)
     }
   }
+  assertJsonDepth(params, 'The query parameters')
   return params
 }
 
@@ -427,6 +454,11 @@ const queryBody = z.object({
   perspective: z.union([z.string(), z.array(z.string())]).optional(),
 })
 
+/**
+ * `/data/query/<dataset>`: the one query route. GROQ runs on a query worker within the
+ * time budget (408 past it) and is cancelled when the client goes away; query text and
+ * result size are limited (413). `text::query()` works here like any other function.
+ */
 async function handleQuery(ctx: RouteContext): Promise<void> {
   const dataset = datasetOf(ctx)
   const started = performance.now()
@@ -445,13 +477,29 @@ async function handleQuery(ctx: RouteContext): Promise<void> {
     query = fromSearch
     params = paramsFromSearch(ctx.url.searchParams)
   }
-  const result = await dataset.query(query, params, parsePerspective(perspective), {
+  assertQuerySize(query)
+  // Bad perspectives are refused before any work is queued.
+  parsePerspective(perspective)
+  const result = await dataset.queryJson(query, params, perspective, {
     allowPrivate: ctx.authenticated,
     projectId: ctx.options.projectId,
+    signal: ctx.signal,
+    timeoutMs: ctx.options.queryTimeoutMs,
   })
   const ms = Math.round((performance.now() - started) * 1000) / 1000
   const returnQuery = ctx.url.searchParams.get('returnQuery') !== 'false'
-  ctx.send(200, returnQuery ? {query, result, ms} : {result, ms})
+  // The result is already JSON text (made on the worker); it is framed, not parsed again.
+  const head = Buffer.from(returnQuery ? `{"query":${JSON.stringify(query)},"result":` : '{"result":')
+  sendJsonBytes(ctx.res, 200, Buffer.concat([head, result, Buffer.from(`,"ms":${ms}}`)]))
+}
+
+function sendJsonBytes(res: LakeResponse, statusCode: number, body: Uint8Array): void {
+  if (res.writableEnded || res.headersSent) return
+  res.statusCode = statusCode
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('content-length', body.byteLength)
+  res.setHeader('cache-control', 'no-store')
+  res.end(body)
 }
 
 const mutateBody = z.object({
@@ -546,4 +594,30 @@ async function handleExport(ctx: RouteContext): Promise<void> {
     }
   }
   res.end()
+}
+
+/**
+ * `GET /data/references/<dataset>/documents/<id>/to`: the documents that reference `id`,
+ * as `{totalCount, references: [{documentId, datasetName, projectId}]}` (the shape the
+ * Studio's delete dialog reads; it asks with `excludeInternalReferences=true` for
+ * references held in other datasets, and finds those within the dataset by query).
+ * From the SQLite refs index. Anonymous callers only learn of public referrers of public
+ * documents, exactly what a query could tell them.
+ */
+function handleReferences(ctx: RouteContext): void {
+  const dataset = datasetOf(ctx)
+  const id = decodeURIComponent(ctx.match[2] ?? '')
+  if (!isValidDocumentId(id)) throw new LakeError(400, 'invalidRequest', `Invalid document id "${id}"`)
+  const visible = (docId: string) => ctx.authenticated || isPublicId(docId)
+  const references: {documentId: string; datasetName: string; projectId: string}[] = []
+  if (visible(id)) {
+    const projectId = ctx.options.projectId
+    if (!flag(ctx.url.searchParams, 'excludeInternalReferences')) {
+      for (const {from} of dataset.referrers(id)) if (visible(from)) references.push({documentId: from, datasetName: dataset.name, projectId})
+    }
+    for (const {dataset: datasetName, referrer} of ctx.store.crossDatasetReferrers(dataset.name, id)) {
+      if (visible(referrer.from)) references.push({documentId: referrer.from, datasetName, projectId})
+    }
+  }
+  ctx.send(200, {totalCount: references.length, references})
 }

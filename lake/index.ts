@@ -11,7 +11,15 @@ export {
   type RouteContext,
   type RouteHandler,
 } from './http'
-export {LakeStore, openLakeStore, isValidDatasetName} from './store'
+export {LakeStore, openLakeStore, isValidDatasetName, type LakeStoreOptions} from './store'
+export {QueryPool, type QueryPoolOptions} from './pool'
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  MAX_JSON_DEPTH,
+  MAX_QUERY_BYTES,
+} from './limits'
+export {parseSearchTerms} from './search'
 export {
   Dataset,
   type ChangeEvent,

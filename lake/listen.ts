@@ -3,11 +3,14 @@ import type {ExprNode} from 'groq-js'
 import type {ChangeEvent, Dataset, DocumentChange} from './dataset'
 import {isPublicId, type LakeDocument, randomId} from './documents'
 import {LakeError} from './errors'
-import {listenFilters, matchesFilters, parseGroq} from './groq'
+import {matchesFilter} from './groq'
 import {paramsFromSearch, type RouteContext} from './http'
+import {withText} from './search'
 
 interface ListenSettings {
   filters: readonly ExprNode[]
+  /** The filters call text::query() (rewritten to read each document's text). */
+  usesText: boolean
   params: Record<string, unknown>
   allowPrivate: boolean
   includeResult: boolean
@@ -18,16 +21,40 @@ interface ListenSettings {
 }
 
 /**
- * `GET /data/listen/<dataset>`: a Server-Sent Events stream that `client.listen()` consumes.
- * A `welcome` event first, then one `mutation` event per matching document change.
+ * Evaluating listen filters shares the main thread with every request, so it runs in
+ * slices (other work gets a turn every SLICE_MS) and each listener has a budget per
+ * transaction (the query time budget): a listener whose filters need more is closed with a
+ * `channelError` event instead of holding anyone up. Filters are checked at subscribe
+ * time (on a query worker, within the query budget) and cannot join, so one evaluation
+ * costs time proportional to the filter and one document.
  */
-export function handleListen(ctx: RouteContext, dataset: Dataset): void {
+const SLICE_MS = 5
+let sliceStarted = performance.now()
+
+function yieldIfDue(): Promise<void> | undefined {
+  if (performance.now() - sliceStarted < SLICE_MS) return undefined
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      sliceStarted = performance.now()
+      resolve()
+    }),
+  )
+}
+
+/**
+ * `GET /data/listen/<dataset>`: a Server-Sent Events stream that `client.listen()` consumes.
+ * A `welcome` event first, then one `mutation` event per matching document change, sent
+ * after the write was answered.
+ */
+export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise<void> {
   const search = ctx.url.searchParams
   const query = search.get('query')
   if (query === null) throw new LakeError(400, 'invalidRequest', 'Missing "query": listen with ?query=*[_type == "review"] (a GROQ filter)')
   const params = paramsFromSearch(search)
+  const compiled = await dataset.compileListen(query, params, {signal: ctx.signal, timeoutMs: ctx.options.queryTimeoutMs})
   const settings: ListenSettings = {
-    filters: listenFilters(parseGroq(query, params), query),
+    filters: compiled.filters as ExprNode[],
+    usesText: compiled.usesText,
     params,
     // Drafts and other dotted ids are only streamed to callers with the token.
     allowPrivate: ctx.authenticated,
@@ -48,10 +75,19 @@ export function handleListen(ctx: RouteContext, dataset: Dataset): void {
   let ended = false
   // Events of consecutive transactions are written in commit order.
   let pending: Promise<void> = Promise.resolve()
+  const budgetMs = ctx.options.queryTimeoutMs
   const unsubscribe = dataset.subscribe((event) => {
     pending = pending.then(async () => {
-      const lines = await eventsFor(event, settings)
-      if (!ended && lines) res.write(lines)
+      if (ended) return
+      const lines = await eventsFor(event, settings, budgetMs, () => ended)
+      if (ended) return
+      if (lines === undefined) {
+        res.write(`event: channelError\ndata: ${JSON.stringify({message: `The listen filter took more than ${budgetMs} ms to evaluate for one transaction; the stream was closed. Listen with a simpler filter.`})}\n\n`)
+        cleanup()
+        res.end()
+      } else if (lines) {
+        res.write(lines)
+      }
     })
   })
   const keepAlive = setInterval(() => {
@@ -74,20 +110,30 @@ export function handleListen(ctx: RouteContext, dataset: Dataset): void {
   req.on('close', cleanup)
 }
 
-async function isVisible(doc: LakeDocument | null, dataset: readonly LakeDocument[], settings: ListenSettings): Promise<boolean> {
+async function isVisible(doc: LakeDocument | null, settings: ListenSettings): Promise<boolean> {
   if (!doc) return false
   if (!settings.allowPrivate && !isPublicId(doc._id)) return false
-  return matchesFilters(doc, settings.filters, settings.params, dataset)
+  const subject = settings.usesText ? withText(doc) : doc
+  for (const filter of settings.filters) {
+    const pause = yieldIfDue()
+    if (pause) await pause
+    if (!(await matchesFilter(subject, filter, settings.params))) return false
+  }
+  return true
 }
 
-async function eventsFor(event: ChangeEvent, settings: ListenSettings): Promise<string> {
+/** The SSE lines for one transaction; undefined when the listener's budget ran out. */
+async function eventsFor(event: ChangeEvent, settings: ListenSettings, budgetMs: number, gone: () => boolean): Promise<string | undefined> {
   const matched: {change: DocumentChange; transition: 'update' | 'appear' | 'disappear'}[] = []
-  // Subqueries inside a filter must not see private documents either.
-  const dataset =
-    settings.allowPrivate || settings.filters.length === 0 ? event.documents : event.documents.filter((doc) => isPublicId(doc._id))
+  let spent = 0
   for (const change of event.changes) {
-    const before = await isVisible(change.before, dataset, settings)
-    const after = await isVisible(change.after, dataset, settings)
+    if (gone()) return ''
+    const started = performance.now()
+    const before = await isVisible(change.before, settings)
+    const after = await isVisible(change.after, settings)
+    // Time spent in other work while this one yielded is not charged (roughly: at most one slice).
+    spent += Math.max(0, performance.now() - started - SLICE_MS)
+    if (spent > budgetMs) return undefined
     if (!before && !after) continue
     matched.push({change, transition: before && after ? 'update' : after ? 'appear' : 'disappear'})
   }

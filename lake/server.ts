@@ -23,6 +23,12 @@ export interface StartLakeOptions {
   keepAliveMs?: number
   /** Browser origins that may call the API with credentials (CORS). Default: none. */
   corsOrigins?: readonly string[]
+  /** Time budget of one query in ms (408 past it). Default 10 000. */
+  queryTimeoutMs?: number
+  /** Number of query worker threads. Default 2. */
+  queryWorkers?: number
+  /** Largest serialized query result in bytes (413 past it). Default 64 MiB. */
+  maxResponseBytes?: number
   /** Where status lines go (token location, errors). Default: nowhere. */
   log?: (line: string) => void
 }
@@ -74,7 +80,12 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
   if (!LOOPBACK.has(host)) throw new Error(`The lake only listens on loopback (127.0.0.1 or ::1), not "${host}"`)
   const dir = resolve(options.dir ?? defaultLakeDir)
   const log = options.log ?? (() => {})
-  const store = new LakeStore(dir)
+  const store = new LakeStore(dir, {
+    log,
+    ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
+    ...(options.queryWorkers === undefined ? {} : {queryWorkers: options.queryWorkers}),
+    ...(options.maxResponseBytes === undefined ? {} : {maxResponseBytes: options.maxResponseBytes}),
+  })
   try {
     const {token, tokenFile, generated} = resolveLakeToken(dir, options.token)
     if (tokenFile) log(`lake token ${generated ? 'written to' : 'read from'} ${tokenFile}`)
@@ -84,6 +95,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       ...(options.maxBodyBytes === undefined ? {} : {maxBodyBytes: options.maxBodyBytes}),
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
       ...(options.corsOrigins === undefined ? {} : {corsOrigins: options.corsOrigins}),
+      ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })
     const server = createServer(handler)
     await new Promise<void>((resolveListen, reject) => {
@@ -109,8 +121,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
         closing ??= new Promise<void>((resolveClose) => {
           handler.closeStreams()
           server.close(() => {
-            store.close()
-            resolveClose()
+            void store.close().then(resolveClose)
           })
           server.closeIdleConnections()
           // Streams were ended above; anything still open is cut so close() never hangs.
@@ -120,7 +131,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       },
     }
   } catch (error) {
-    store.close()
+    await store.close()
     throw error
   }
 }

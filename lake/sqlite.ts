@@ -1,12 +1,10 @@
+import {chmodSync, existsSync, writeFileSync} from 'node:fs'
 import {DatabaseSync, type StatementSync} from 'node:sqlite'
 
-import {collectRefs, compareIds, type LakeDocument} from './documents'
+import type {DocumentWrite} from './docset'
+import {collectReferences, compareIds, type LakeDocument} from './documents'
 
-export interface DocumentWrite {
-  id: string
-  /** The new state, or null to delete. */
-  doc: LakeDocument | null
-}
+export type {DocumentWrite} from './docset'
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
@@ -18,18 +16,51 @@ const SCHEMA = `
     body TEXT NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS documents_by_type ON documents (type, id);
-  CREATE TABLE IF NOT EXISTS refs (
-    from_id TEXT NOT NULL,
-    to_id TEXT NOT NULL,
-    PRIMARY KEY (from_id, to_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS refs_by_target ON refs (to_id, from_id);
   CREATE TABLE IF NOT EXISTS transactions (
     id TEXT PRIMARY KEY NOT NULL,
     timestamp TEXT NOT NULL,
     document_count INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS lake_meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO lake_meta (key, value) VALUES ('seq', 0);
 `
+
+/**
+ * References between documents: one row per (document, target, target dataset), `weak` 1
+ * when every reference of that document to that target is `_weak: true`. `to_dataset` is ''
+ * for references within the dataset and the dataset name of a cross-dataset reference.
+ * Deletes check strong rows (reference integrity) and `/data/references` lists them.
+ */
+const REFS_SCHEMA = `
+  CREATE TABLE refs (
+    from_id TEXT NOT NULL,
+    to_id TEXT NOT NULL,
+    to_dataset TEXT NOT NULL,
+    weak INTEGER NOT NULL,
+    PRIMARY KEY (from_id, to_dataset, to_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX refs_by_target ON refs (to_id, to_dataset, from_id);
+`
+
+/** Files the lake writes are readable by their owner only (the folder is 0700 as well). */
+export const PRIVATE_FILE_MODE = 0o600
+
+/** Makes the SQLite file (and its -wal/-shm companions, if present) private before and after opening. */
+function privateDatabaseFiles(path: string): void {
+  // SQLite gives -wal and -shm the main file's mode, so the main file is created 0600 first.
+  if (!existsSync(path)) writeFileSync(path, '', {mode: PRIVATE_FILE_MODE, flag: 'a'})
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, PRIVATE_FILE_MODE)
+  }
+}
+
+export interface Referrer {
+  from: string
+  weak: boolean
+}
 
 /**
  * One dataset's SQLite file. WAL + synchronous=FULL: a committed transaction survives
@@ -43,63 +74,45 @@ export class DatasetFile {
   readonly #deleteRefs: StatementSync
   readonly #insertRef: StatementSync
   readonly #insertTransaction: StatementSync
+  readonly #hasTransaction: StatementSync
+  readonly #referrers: StatementSync
+  readonly #bumpSeq: StatementSync
+  #seq: number
 
   constructor(path: string) {
     this.path = path
+    privateDatabaseFiles(path)
     this.#db = new DatabaseSync(path, {timeout: 5000})
     this.#db.exec('PRAGMA journal_mode = WAL')
     this.#db.exec('PRAGMA synchronous = FULL')
     this.#db.exec(SCHEMA)
+    this.#migrateRefs()
+    privateDatabaseFiles(path)
     this.#upsert = this.#db.prepare(
       'INSERT OR REPLACE INTO documents (id, type, rev, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?)',
     )
     this.#delete = this.#db.prepare('DELETE FROM documents WHERE id = ?')
     this.#deleteRefs = this.#db.prepare('DELETE FROM refs WHERE from_id = ?')
-    this.#insertRef = this.#db.prepare('INSERT OR IGNORE INTO refs (from_id, to_id) VALUES (?, ?)')
-    this.#insertTransaction = this.#db.prepare('INSERT OR REPLACE INTO transactions (id, timestamp, document_count) VALUES (?, ?, ?)')
+    this.#insertRef = this.#db.prepare('INSERT INTO refs (from_id, to_id, to_dataset, weak) VALUES (?, ?, ?, ?)')
+    this.#insertTransaction = this.#db.prepare('INSERT INTO transactions (id, timestamp, document_count) VALUES (?, ?, ?)')
+    this.#hasTransaction = this.#db.prepare('SELECT 1 AS found FROM transactions WHERE id = ?')
+    this.#referrers = this.#db.prepare('SELECT from_id, weak FROM refs WHERE to_id = ? AND to_dataset = ? ORDER BY from_id')
+    this.#bumpSeq = this.#db.prepare("UPDATE lake_meta SET value = ? WHERE key = 'seq'")
+    this.#seq = readSeq(this.#db)
   }
 
-  /** All documents, in `_id` order. */
-  loadAll(): LakeDocument[] {
-    const rows = this.#db.prepare('SELECT body FROM documents').all()
-    const docs: LakeDocument[] = []
-    for (const row of rows) {
-      const body = row.body
-      if (typeof body === 'string') docs.push(JSON.parse(body) as LakeDocument)
-    }
-    return docs.sort((a, b) => compareIds(a._id, b._id))
-  }
-
-  /** Ids of documents referencing `id` (served by the refs index). */
-  referencing(id: string): string[] {
-    return this.#db
-      .prepare('SELECT from_id FROM refs WHERE to_id = ? ORDER BY from_id')
-      .all(id)
-      .map((row) => String(row.from_id))
-  }
-
-  /** Writes one transaction atomically: all rows or none. */
-  commit(
-    transactionId: string,
-    timestamp: string,
-    writes: readonly DocumentWrite[],
-    onProgress?: (written: number, total: number) => void,
-  ): void {
+  /** Older files had refs without weakness or target dataset: rebuild the table from the documents. */
+  #migrateRefs(): void {
+    const columns = this.#db.prepare('PRAGMA table_info(refs)').all().map((row) => String(row.name))
+    if (columns.includes('weak') && columns.includes('to_dataset')) return
     this.#db.exec('BEGIN IMMEDIATE')
     try {
-      let written = 0
-      for (const {id, doc} of writes) {
-        this.#deleteRefs.run(id)
-        if (doc) {
-          this.#upsert.run(id, doc._type, doc._rev, doc._createdAt, doc._updatedAt, JSON.stringify(doc))
-          for (const to of collectRefs(doc)) this.#insertRef.run(id, to)
-        } else {
-          this.#delete.run(id)
-        }
-        written++
-        if (onProgress && (written % 1000 === 0 || written === writes.length)) onProgress(written, writes.length)
+      this.#db.exec('DROP TABLE IF EXISTS refs')
+      this.#db.exec(REFS_SCHEMA)
+      const insert = this.#db.prepare('INSERT INTO refs (from_id, to_id, to_dataset, weak) VALUES (?, ?, ?, ?)')
+      for (const row of this.#db.prepare('SELECT id, body FROM documents').iterate()) {
+        for (const ref of collectReferences(JSON.parse(String(row.body)))) insert.run(String(row.id), ref.to, ref.dataset, ref.weak ? 1 : 0)
       }
-      this.#insertTransaction.run(transactionId, timestamp, writes.length)
       this.#db.exec('COMMIT')
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
@@ -107,7 +120,108 @@ export class DatasetFile {
     }
   }
 
+  /** How many transactions this file has committed (the change feed's sequence number). */
+  get seq(): number {
+    return this.#seq
+  }
+
+  /** All documents, in `_id` order. */
+  loadAll(): LakeDocument[] {
+    return loadDocuments(this.#db)
+  }
+
+  /** Documents referencing `id` (from this dataset, or with `dataset` set, cross-dataset references to that dataset). */
+  referrers(id: string, dataset = ''): Referrer[] {
+    return this.#referrers.all(id, dataset).map((row) => ({from: String(row.from_id), weak: Number(row.weak) === 1}))
+  }
+
+  hasTransaction(transactionId: string): boolean {
+    return this.#hasTransaction.get(transactionId) !== undefined
+  }
+
+  /** Writes one transaction atomically: all rows or none. Returns its sequence number. */
+  commit(
+    transactionId: string,
+    timestamp: string,
+    writes: readonly DocumentWrite[],
+    onProgress?: (written: number, total: number) => void,
+  ): number {
+    const seq = this.#seq + 1
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      let written = 0
+      for (const {id, doc, json} of writes) {
+        this.#deleteRefs.run(id)
+        if (doc) {
+          this.#upsert.run(id, doc._type, doc._rev, doc._createdAt, doc._updatedAt, json ?? JSON.stringify(doc))
+          for (const ref of collectReferences(doc)) this.#insertRef.run(id, ref.to, ref.dataset, ref.weak ? 1 : 0)
+        } else {
+          this.#delete.run(id)
+        }
+        written++
+        if (onProgress && (written % 1000 === 0 || written === writes.length)) onProgress(written, writes.length)
+      }
+      this.#insertTransaction.run(transactionId, timestamp, writes.length)
+      this.#bumpSeq.run(seq)
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      throw error
+    }
+    this.#seq = seq
+    return seq
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close()
+  }
+}
+
+function readSeq(db: DatabaseSync): number {
+  const row = db.prepare("SELECT value FROM lake_meta WHERE key = 'seq'").get()
+  return row ? Number(row.value) : 0
+}
+
+function loadDocuments(db: DatabaseSync): LakeDocument[] {
+  const docs: LakeDocument[] = []
+  for (const row of db.prepare('SELECT body FROM documents').iterate()) {
+    const body = row.body
+    if (typeof body === 'string') docs.push(JSON.parse(body) as LakeDocument)
+  }
+  return docs.sort((a, b) => compareIds(a._id, b._id))
+}
+
+/**
+ * Reads a consistent snapshot (documents and the sequence number they are at) through a
+ * separate read-only connection: WAL lets it run beside the writer. Query workers load
+ * their copy of a dataset this way.
+ */
+export function readSnapshot(path: string): {seq: number; docs: LakeDocument[]} {
+  const db = new DatabaseSync(path, {readOnly: true, timeout: 5000})
+  try {
+    db.exec('BEGIN')
+    try {
+      const seq = readSeq(db)
+      return {seq, docs: loadDocuments(db)}
+    } finally {
+      db.exec('COMMIT')
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** Referrers of `id` in the dataset file at `path` without opening the dataset (cross-dataset lookups). */
+export function readReferrers(path: string, id: string, dataset: string): Referrer[] {
+  const db = new DatabaseSync(path, {readOnly: true, timeout: 5000})
+  try {
+    const columns = db.prepare('PRAGMA table_info(refs)').all().map((row) => String(row.name))
+    if (!columns.includes('to_dataset')) return []
+    return db
+      .prepare('SELECT from_id, weak FROM refs WHERE to_id = ? AND to_dataset = ? ORDER BY from_id')
+      .all(id, dataset)
+      .map((row) => ({from: String(row.from_id), weak: Number(row.weak) === 1}))
+  } finally {
+    db.close()
   }
 }

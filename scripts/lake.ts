@@ -1,11 +1,11 @@
 /**
  * Starts the embedded local Content Lake alone:
- *   npm run lake -- [--port 3434] [--dir .lake] [--max-body 33554432]
+ *   npm run lake -- [--port 3434] [--dir .lake] [--max-body 33554432] [--query-timeout 10000] [--query-workers 2]
  */
 import {parseArgs} from 'node:util'
 
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
-import {DEFAULT_MAX_BODY_BYTES, startLake} from '../lake'
+import {DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_TIMEOUT_MS, startLake} from '../lake'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins} from '../lake/http'
 
 const HELP = `Usage: npm run lake -- [options]
@@ -16,6 +16,10 @@ Options:
   --port <port>      Port to listen on (default ${defaultLakePort}; 0 picks a free one)
   --dir <folder>     Data folder (default ${defaultLakeDir})
   --max-body <bytes> Largest accepted request body (default ${DEFAULT_MAX_BODY_BYTES})
+  --query-timeout <ms>
+                     Time budget of one query; longer ones answer 408 (default ${DEFAULT_QUERY_TIMEOUT_MS})
+  --query-workers <n>
+                     Worker threads that evaluate GROQ (default 2)
   --help             Show this help
 
 The write token is SANITY_API_WRITE_TOKEN if set; otherwise it is generated on first
@@ -35,13 +39,15 @@ function parseInteger(value: string | undefined, name: string, min: number, max:
 }
 
 async function main(): Promise<void> {
-  let values: {port?: string; dir?: string; 'max-body'?: string; help?: boolean}
+  let values: {port?: string; dir?: string; 'max-body'?: string; 'query-timeout'?: string; 'query-workers'?: string; help?: boolean}
   try {
     ;({values} = parseArgs({
       options: {
         port: {type: 'string'},
         dir: {type: 'string'},
         'max-body': {type: 'string'},
+        'query-timeout': {type: 'string'},
+        'query-workers': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -56,12 +62,16 @@ async function main(): Promise<void> {
   }
   const port = parseInteger(values.port, 'port', 0, 65535)
   const maxBodyBytes = parseInteger(values['max-body'], 'max-body', 1024, 2 ** 32)
+  const queryTimeoutMs = parseInteger(values['query-timeout'], 'query-timeout', 10, 3_600_000)
+  const queryWorkers = parseInteger(values['query-workers'], 'query-workers', 1, 64)
 
   const lake = await startLake({
     ...(port === undefined ? {} : {port}),
     dir: values.dir ?? defaultLakeDir,
     ...(maxBodyBytes === undefined ? {} : {maxBodyBytes}),
     corsOrigins: resolveCorsOrigins(),
+    ...(queryTimeoutMs === undefined ? {} : {queryTimeoutMs}),
+    ...(queryWorkers === undefined ? {} : {queryWorkers}),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   if (!lake.tokenFile) process.stdout.write('lake token: from SANITY_API_WRITE_TOKEN\n')

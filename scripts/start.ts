@@ -3,7 +3,7 @@
  * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds the Her
  * review (idempotent) and prints where everything is.
  *
- *   npm start -- [--port 3434] [--dir .lake] [--no-seed]
+ *   npm start -- [--port 3434] [--dir .lake] [--no-seed] [--query-timeout 10000]
  */
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -23,6 +23,8 @@ export interface StartOptions {
   seed: boolean
   /** Browser origins besides the Studio's that may call the API with credentials. */
   corsOrigins?: string[]
+  /** Time budget of one query in ms (default: the lake's, 10 000). */
+  queryTimeoutMs?: number
 }
 
 const HELP = `Usage: npm start -- [options]
@@ -37,6 +39,8 @@ Options:
   --cors-origin <origin>
                   A browser origin (e.g. http://localhost:3333) that may call the API with
                   credentials; repeat for more, or list them in ${CORS_ORIGINS_ENV} (comma-separated)
+  --query-timeout <ms>
+                  Time budget of one query; longer ones answer 408 (default 10000)
   --help          Show this help`
 
 export function parseStartArgs(
@@ -50,6 +54,7 @@ export function parseStartArgs(
         dir: {type: 'string'},
         'no-seed': {type: 'boolean'},
         'cors-origin': {type: 'string', multiple: true},
+        'query-timeout': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -59,7 +64,18 @@ export function parseStartArgs(
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return {error: `--port must be a whole number from 0 to 65535, not "${values.port}"`}
     }
-    return {port, dir: values.dir ?? defaultLakeDir, seed: !values['no-seed'], corsOrigins: resolveCorsOrigins(values['cors-origin'])}
+    const timeout = values['query-timeout']
+    const queryTimeoutMs = timeout === undefined ? undefined : Number(timeout)
+    if (queryTimeoutMs !== undefined && (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 10)) {
+      return {error: `--query-timeout must be a whole number of milliseconds (at least 10), not "${timeout}"`}
+    }
+    return {
+      port,
+      dir: values.dir ?? defaultLakeDir,
+      seed: !values['no-seed'],
+      corsOrigins: resolveCorsOrigins(values['cors-origin']),
+      ...(queryTimeoutMs === undefined ? {} : {queryTimeoutMs}),
+    }
   } catch (error) {
     return {error: error instanceof Error ? error.message : String(error)}
   }
@@ -86,6 +102,7 @@ export async function run(
     dir: options.dir,
     studioDir: join(root, 'dist'),
     corsOrigins: options.corsOrigins ?? [],
+    ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     log: (line) => console.error(line),
     app: ({apiUrl, token}) =>
       createSiteApp({

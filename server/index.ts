@@ -13,5 +13,4 @@ export {
 } from './server'
 export {LOCAL_USER, registerStudioRoutes, type LocalUser, type StudioRoutesOptions} from './studio-api'
 export {parseActionsRequest, runActions, mutationsFor, type DocumentAction} from './actions'
-export {evaluateTextQuery, parseSearchTerms, rewriteTextQueries, usesTextQuery} from './search'
 export {loadOrCreateCertificate, certificateHosts} from './tls'

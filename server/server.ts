@@ -43,6 +43,8 @@ export interface StartServerOptions {
    * the presence socket, e.g. `http://localhost:3333` (like a Sanity project's CORS origins).
    */
   corsOrigins?: readonly string[]
+  /** Time budget of one query in ms (408 past it). Default 10 000. */
+  queryTimeoutMs?: number
   /** Status and error lines. Default: nowhere. */
   log?: (line: string) => void
   /**
@@ -157,7 +159,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const timeouts: ServerTimeouts = {...DEFAULT_TIMEOUTS, ...options.timeouts}
   const limits: ServerLimits = {...DEFAULT_LIMITS, ...options.limits}
   const corsOrigins = new Set((options.corsOrigins ?? []).map(normalizeOrigin))
-  const store = new LakeStore(dir)
+  const store = new LakeStore(dir, {log, ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs})})
   let boundary: Boundary | undefined
   try {
     const {token, tokenFile} = resolveLakeToken(dir, options.token)
@@ -177,6 +179,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       corsOrigins: isAllowedOrigin,
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
+      ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })
     registerStudioRoutes(lake, {projectId, user: LOCAL_USER, ...createLoginHandlers({access, projectHost, port: () => port})})
     const serveStudio = createStaticHandler(options.studioDir ?? 'dist')
@@ -362,9 +365,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           for (const close of presence) close()
           for (const h2 of sessions) h2.close()
           front.close(() => {
-            store.close()
             guard.close()
-            resolveClose()
+            void store.close().then(resolveClose)
           })
           plain.closeIdleConnections()
           // Stops the header/request timers started above.
@@ -380,7 +382,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     }
   } catch (error) {
     boundary?.close()
-    store.close()
+    await store.close()
     throw error
   }
 }

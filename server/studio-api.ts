@@ -1,12 +1,12 @@
-import {type LakeHandler, LakeError, parsePerspective, type RouteContext} from '../lake'
-import {decodePathSegment, paramsFromSearch, type RouteHandler} from '../lake/http'
+import {type LakeHandler, LakeError, type RouteContext} from '../lake'
+import {decodePathSegment, type RouteHandler} from '../lake/http'
 import {parseActionsRequest, runActions} from './actions'
-import {evaluateTextQuery, usesTextQuery} from './search'
 
 /**
  * The parts of Sanity's API that the Studio needs beyond the lake's data API: the
- * signed-in user, permissions, the Actions API, `text::query()` search, and quiet
- * answers for hosted-only services (telemetry, journeys, history, help).
+ * signed-in user, permissions, the Actions API, and quiet answers for hosted-only
+ * services (telemetry, journeys, history, help). Queries (including the Studio's
+ * `text::query()` search) and `/data/references` are the lake's own routes.
  */
 
 export interface LocalUser {
@@ -123,14 +123,13 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
     .route(['GET', 'POST'], /^\/journey\/.*$/, ok({}))
     .route('GET', /^\/intake\/telemetry-status$/, ok({status: 'denied'}))
     .route('POST', /^\/intake\/.*$/, ok({}))
-    // `/data/ping/<dataset>`: the Studio's latency report fetches it when it checks out a document (it reads only the X-Sanity-Shard header).
-    .route(['GET', 'HEAD'], /^\/(?:ping|data\/ping\/[^/]+)$/, (ctx) => {
+    // `/data/ping/<dataset>` is the lake's own route.
+    .route(['GET', 'HEAD'], /^\/ping$/, (ctx) => {
       ctx.res.statusCode = 200
       ctx.res.setHeader('content-type', 'text/plain')
       ctx.res.end('PONG')
     })
     .route('GET', /^\/help$/, ok({}))
-    .route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, ok({totalCount: 0, references: []}))
     .route('GET', /^\/data\/history\/([^/]+)\/transactions\/.*$/, (ctx) => {
       // No history is kept: an empty NDJSON stream.
       ctx.res.statusCode = 200
@@ -144,36 +143,4 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
       const request = parseActionsRequest(await ctx.readJson())
       ctx.send(200, await runActions(datasetOf(ctx), request, user.id))
     })
-    .route(['GET', 'POST'], /^\/data\/query\/([^/]+)$/, searchAwareQuery)
-}
-
-/** `/data/query` as the lake serves it, plus `text::query()` (see search.ts). */
-async function searchAwareQuery(ctx: RouteContext): Promise<void> {
-  let query: string | null
-  let params: Record<string, unknown> = paramsFromSearch(ctx.url.searchParams)
-  let perspective: unknown = ctx.url.searchParams.get('perspective') ?? undefined
-  if (ctx.method === 'POST') {
-    const body = await ctx.readJson()
-    if (typeof body !== 'object' || body === null || !('query' in body) || typeof body.query !== 'string') {
-      throw new LakeError(400, 'invalidRequest', 'Invalid query request: query must be a GROQ string')
-    }
-    query = body.query
-    if ('params' in body && typeof body.params === 'object' && body.params !== null) params = {...params, ...(body.params as Record<string, unknown>)}
-    if ('perspective' in body && body.perspective !== undefined) perspective = body.perspective
-  } else {
-    query = ctx.url.searchParams.get('query')
-    if (query === null) throw new LakeError(400, 'invalidRequest', 'Missing "query": send ?query=<GROQ> (and $name=<JSON> parameters)')
-  }
-  if (typeof perspective !== 'string' && !(Array.isArray(perspective) && perspective.every((p) => typeof p === 'string')) && perspective !== undefined) {
-    throw new LakeError(400, 'invalidPerspective', 'perspective must be a string or a list of strings')
-  }
-  const dataset = datasetOf(ctx)
-  const started = performance.now()
-  const resolved = parsePerspective(perspective as string | string[] | undefined)
-  const queryOptions = {allowPrivate: ctx.authenticated, projectId: ctx.options.projectId}
-  const result = usesTextQuery(query)
-    ? await evaluateTextQuery(dataset, query, params, resolved, queryOptions)
-    : await dataset.query(query, params, resolved, queryOptions)
-  const ms = Math.round((performance.now() - started) * 1000) / 1000
-  ctx.send(200, ctx.url.searchParams.get('returnQuery') !== 'false' ? {query, result, ms} : {result, ms})
 }

@@ -50,6 +50,13 @@ describe('npm run lake', () => {
     }
   })
 
+  it('takes --query-timeout and refuses a value that is not a number of milliseconds', {timeout: 20_000}, async () => {
+    const run = runLakeScript(['--query-timeout', 'soon'])
+    expect(await run.exited).toBe(2)
+    expect(run.output().stderr).toContain('--query-timeout must be an integer from 10 to 3600000 (got "soon")')
+    expect(run.output().stderr).toContain('--query-timeout <ms>')
+  })
+
   it('rejects unknown flags with the usage text', {timeout: 20_000}, async () => {
     const run = runLakeScript(['--prot', '3000'])
     expect(await run.exited).toBe(2)

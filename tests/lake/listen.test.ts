@@ -104,6 +104,47 @@ describe('listen', () => {
     expect(((await response.json()) as {error: {type: string}}).error.type).toBe('queryParseError')
   })
 
+  it('refuses listen filters that join (subqueries, ->, ^) at subscribe time with a 400 that says why', async () => {
+    for (const [query, why] of [
+      ['*[_type == "review" && count(*[references(^._id)]) > 0]', 'subqueries'],
+      ['*[_type == "review" && film->title == "Her"]', '->'],
+    ] as const) {
+      const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=${encodeURIComponent(query)}`, {headers: {Authorization: `Bearer ${t.lake.token}`}})
+      expect(response.status).toBe(400)
+      const body = (await response.json()) as {error: {type: string; description: string}}
+      expect(body.error.type).toBe('queryParseError')
+      expect(body.error.description).toContain(why)
+    }
+  })
+
+  it('streams text::query() matches like the query route finds them', async () => {
+    const listener = await listen(t.client, '*[_type == "film" && @ match text::query($q)]', {q: 'lonely'})
+    await t.client.create({_id: 'f-1', _type: 'film', logline: 'A lonely writer'})
+    await t.client.create({_id: 'f-2', _type: 'film', logline: 'A crowded room'})
+    await waitFor(() => listener.mutations().length >= 1, 'a mutation event')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    listener.subscription.unsubscribe()
+    expect(listener.mutations().map((e) => e.documentId)).toEqual(['f-1'])
+  })
+
+  it('closes a listener whose filter needs more than the budget for one transaction, and the write is not held up', async () => {
+    const tight = await startTestLake({queryTimeoutMs: 1000})
+    try {
+      await tight.client.fetch('count(*)')
+      // Cheap to check, costly to evaluate: every changed document's text is split into 20,000 characters.
+      const listener = await listen(tight.client, '*[_type == "x" && count(string::split(text, "")[@ == "a"]) > 0]')
+      const docs = Array.from({length: 300}, (_, n) => ({_id: `x-${n}`, _type: 'x', n, text: 'b'.repeat(20_000)}))
+      await tight.client.mutate(docs.map((doc) => ({create: doc})))
+      // Answered while the listener's filter work is still ahead.
+      expect(await tight.client.fetch('count(*[_type == "x"])')).toBe(300)
+      await waitFor(() => listener.errors.length > 0, 'the listener to be closed')
+      expect(String(listener.errors[0])).toContain('listen filter took more than 1000 ms')
+      listener.subscription.unsubscribe()
+    } finally {
+      await tight.stop()
+    }
+  })
+
   it('sends keepalive comments and ends streams when the lake closes', async () => {
     const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=*`, {
       headers: {Authorization: `Bearer ${t.lake.token}`},

@@ -1,10 +1,11 @@
-import {evaluate, type ExprNode} from 'groq-js'
+import type {ExprNode} from 'groq-js'
 
-import {type Dataset, LakeError, type Perspective} from '../lake'
-import {parseGroq} from '../lake/groq'
+import {LakeError} from './errors'
+import {View} from './groq'
 
 /**
- * `text::query()` for the local lake. groq-js parses it but has no search engine, and the
+ * `text::query()` for the local lake, part of the one query path (groq.ts `compileQuery`
+ * and `evaluateOver`): every route that answers GROQ supports it. groq-js parses it but has no search engine, and the
  * Studio's search and document-list filter use it as `[@, _id] match text::query($q)`.
  *
  * The query's syntax tree is rewritten before groq-js evaluates it:
@@ -13,15 +14,22 @@ import {parseGroq} from '../lake/groq'
  *   its words, in any order);
  * - `@` on the left of such a `match` (which Content Lake reads as "any text in the
  *   document") becomes a hidden attribute holding every string of the document.
- * Only queries that call `text::query` take this path; they see the same documents
- * (perspective, private ids) as any other query.
+ * Only queries that call `text::query` get the searchable documents; they see the same
+ * documents (perspective, private ids) as any other query.
  */
 
 /** The hidden attribute's name: GROQ source cannot spell it by accident. */
 const TEXT_KEY = '\u0000lake:text'
 
-export function usesTextQuery(query: string): boolean {
-  return /\btext::query\s*\(/.test(query)
+export function usesTextQuery(tree: ExprNode): boolean {
+  const stack: unknown[] = [tree]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (isTextQueryCall(node)) return true
+    if (Array.isArray(node)) stack.push(...(node as unknown[]))
+    else if (isNode(node)) for (const key in node) stack.push(node[key])
+  }
+  return false
 }
 
 interface SearchTerms {
@@ -112,51 +120,30 @@ function documentText(value: unknown, into: string[] = []): string[] {
   return into
 }
 
-/** Views are cached by the dataset until its next write; their searchable copies live as long. */
-const searchable = new WeakMap<object, Record<string, unknown>[]>()
+/** Views are cached until the next write; their searchable copies live as long. */
+const searchable = new WeakMap<View, View>()
 
-function searchableDocs(view: {docs: readonly Record<string, unknown>[]}): Record<string, unknown>[] {
-  let docs = searchable.get(view)
-  if (!docs) {
-    docs = view.docs.map((doc) => ({...doc, [TEXT_KEY]: documentText(doc)}))
-    searchable.set(view, docs)
+/** The view with every document carrying its text in the hidden attribute. */
+export function searchableView(view: View): View {
+  let found = searchable.get(view)
+  if (!found) {
+    found = new View(view.docs.map((doc) => ({...doc, [TEXT_KEY]: documentText(doc)})))
+    searchable.set(view, found)
   }
-  return docs
+  return found
+}
+
+/** One document with its text in the hidden attribute (for listen filters using text::query). */
+export function withText(doc: Record<string, unknown>): Record<string, unknown> {
+  return {...doc, [TEXT_KEY]: documentText(doc)}
 }
 
 /** Removes the hidden attribute wherever a query handed whole documents back. */
-function withoutText(value: unknown): unknown {
+export function withoutText(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutText)
-  if (!isNode(value)) return value
+  // Only plain objects can carry the attribute; others (DateTime values) serialize themselves.
+  if (!isNode(value) || (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)) return value
   const out: Record<string, unknown> = {}
   for (const key in value) if (key !== TEXT_KEY) out[key] = withoutText(value[key])
   return out
-}
-
-export interface SearchQueryOptions {
-  allowPrivate: boolean
-  projectId: string
-}
-
-/** Evaluates a query that uses `text::query()` (see the module comment). */
-export async function evaluateTextQuery(
-  dataset: Dataset,
-  query: string,
-  params: Record<string, unknown>,
-  perspective: Perspective,
-  options: SearchQueryOptions,
-): Promise<unknown> {
-  const tree = rewriteTextQueries(parseGroq(query, params), params)
-  const view = dataset.view(perspective, options.allowPrivate)
-  try {
-    const value = await evaluate(tree, {
-      dataset: searchableDocs(view),
-      params,
-      dereference: ({_ref}) => view.byId.get(_ref) ?? null,
-      sanity: {projectId: options.projectId, dataset: dataset.name},
-    })
-    return withoutText(await value.get())
-  } catch (error) {
-    throw new LakeError(400, 'queryExecutionError', `The query could not be evaluated: ${error instanceof Error ? error.message : String(error)}`)
-  }
 }
