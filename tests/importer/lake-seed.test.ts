@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {defaultDeps, run} from '../../scripts/seed'
+import {defaultSeedDeps, runSeed} from '../../importer/command'
 import {startTestLake, type TestLake} from '../helpers/lake'
 
 let t: TestLake
@@ -12,10 +12,10 @@ afterAll(() => t?.close())
 /** The seed command against a real lake, capturing what it prints. */
 async function seed(dryRun = false) {
   let out = ''
-  const code = await run(
+  const code = await runSeed(
     {file: 'seed/her-2013-user-review.txt', dryRun},
     {
-      ...defaultDeps(),
+      ...defaultSeedDeps(),
       target: () => ({kind: 'lake', projectId: 'local', dataset: 'seeded', token: t.lake.token, apiHost: t.lake.url}),
       stdout: (text) => {
         out += text
