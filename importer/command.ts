@@ -43,8 +43,8 @@ export interface SeedDeps extends ReviewFiles {
   createClient(target: SanityTarget): DatasetClient
   stdout(text: string): void
   stderr(text: string): void
-  /** The folder-import display: a bar on a terminal, one line per file elsewhere. */
-  progress(totalFiles: number): ProgressReporter
+  /** The folder-import display: a bar on a terminal, one line per file elsewhere, writing to `output`. */
+  progress(totalFiles: number, output: {stdout(text: string): void; stderr(text: string): void}): ProgressReporter
   now(): number
 }
 
@@ -77,18 +77,22 @@ function stepSummary(steps: readonly SyncStep[], dryRun: boolean): string {
   return `${steps.length} documents (${(['create', 'replace', 'unchanged'] as const).map((action) => `${count(action)} ${verbs[action]}`).join(', ')})`
 }
 
-function printPlan(plan: readonly SyncStep[], deps: SeedDeps, dryRun: boolean, options: {changedOnly?: boolean} = {}): void {
+/** A line per document (only the changed ones with `changedOnly`), then notes about drafts. */
+function planLines(plan: readonly SyncStep[], dryRun: boolean, options: {changedOnly?: boolean} = {}): string[] {
   const verbs = dryRun ? VERBS.dry : VERBS.wet
   const width = Math.max(...Object.values(verbs).map((verb) => verb.length))
-  for (const step of plan) {
-    if (options.changedOnly && step.action === 'unchanged') continue
-    deps.stdout(`${verbs[step.action].padEnd(width)}  ${step.id}\n`)
-  }
-  for (const step of plan) {
-    if (step.hasDraft && step.action !== 'unchanged') {
-      deps.stdout(`note: drafts.${step.id} (an editor's unpublished changes) was left as it is; publishing it would undo this import's changes to ${step.id}\n`)
-    }
-  }
+  return [
+    ...plan
+      .filter((step) => !options.changedOnly || step.action !== 'unchanged')
+      .map((step) => `${verbs[step.action].padEnd(width)}  ${step.id}\n`),
+    ...draftNotes(plan),
+  ]
+}
+
+function draftNotes(plan: readonly SyncStep[]): string[] {
+  return plan
+    .filter((step) => step.hasDraft && step.action !== 'unchanged')
+    .map((step) => `note: drafts.${step.id} (an editor's unpublished changes) was left as it is; publishing it would undo this import's changes to ${step.id}\n`)
 }
 
 /** Runs one import; returns the process exit code (0 all imported, 1 something failed). */
@@ -120,7 +124,7 @@ async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
       return 1
     }
     if (options.dryRun) {
-      printPlan(planSync(documents, stored), deps, true)
+      for (const line of planLines(planSync(documents, stored), true)) deps.stdout(line)
       deps.stdout(`Dry run: ${options.out} was not written.\n`)
       return 0
     }
@@ -140,7 +144,7 @@ async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
     deps.stderr(`error: ${describeBackendError(error, target)}\n`)
     return 1
   }
-  printPlan(plan, deps, options.dryRun)
+  for (const line of planLines(plan, options.dryRun)) deps.stdout(line)
   const where = describeTarget(target)
   if (options.dryRun) {
     deps.stdout(`Dry run: nothing was written to ${where}.\n`)
@@ -182,7 +186,7 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
 
   const tally = new Tally()
   const combined = new Combined()
-  const progress = deps.progress(files.length)
+  const progress = deps.progress(files.length, deps)
   const usedFacts = new Map<string, {titles: string[]; matched: Set<string>}>()
   const stored = options.out === undefined ? undefined : await readExisting(options.out, deps)
   if (stored instanceof ImportError) {
@@ -218,7 +222,7 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       const steps = planSync(documents, stored ?? new Map())
       tally.add(steps)
       for (const document of documents) ensured.set(document._id, document)
-      if (options.dryRun) printPlan(steps, deps, true, {changedOnly: true})
+      if (options.dryRun) for (const line of planLines(steps, true, {changedOnly: true})) progress.note(line)
       progress.file({fileName, ok: true, documents: documents.length, summary: `${documents.length} documents`})
       continue
     }
@@ -228,7 +232,8 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
       tally.add(steps)
       for (const document of documents) ensured.set(document._id, document)
-      if (options.dryRun) printPlan(steps, deps, true, {changedOnly: true})
+      const lines = options.dryRun ? planLines(steps, true, {changedOnly: true}) : draftNotes(steps)
+      for (const line of lines) progress.note(line)
       progress.file({fileName, ok: true, documents: documents.length, summary: stepSummary(steps, options.dryRun)})
     } catch (error) {
       tally.failed++
@@ -400,8 +405,8 @@ export function defaultSeedDeps(options: {terminal?: TerminalStream} = {}): Seed
     createClient: sanityDatasetClient,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    progress: (totalFiles) =>
-      terminal.isTTY === true && !process.env.CI ? barProgress(terminal, totalFiles, deps) : lineProgress(deps),
+    progress: (totalFiles, output) =>
+      terminal.isTTY === true && !process.env.CI ? barProgress(terminal, totalFiles, output) : lineProgress(output),
     now: () => performance.now(),
   }
   return deps

@@ -131,9 +131,14 @@ export class LabelMatcher {
     return {label: found[1]!, target, value: found[2]!.trim()}
   }
 
-  /** Known labels for error messages, one spelling per target kind is enough to guide. */
+  /** Known labels for error messages: the first spelling of each kind (the README lists them all). */
   describe(): string {
-    return [...new Set(this.labels)].join(', ')
+    const first = new Map<DetailTarget, string>()
+    for (const label of this.labels) {
+      const target = this.targets.get(normalizeLabel(label))!
+      if (!first.has(target)) first.set(target, label)
+    }
+    return `${[...first.values()].join(', ')}; the README lists every spelling`
   }
 }
 
@@ -155,8 +160,15 @@ export function guessLabel(text: string): string | undefined {
   return words ? words[1] : undefined
 }
 
-/** Why a value cannot be read; the parser adds the file, line and label. */
-export class ValueError extends Error {}
+/** Why a value cannot be read; the parser adds the file, line and label before the hint. */
+export class ValueError extends Error {
+  constructor(
+    problem: string,
+    readonly hint?: string,
+  ) {
+    super(problem)
+  }
+}
 
 /** Items of a comma-separated value; an empty item is an error, repeats are dropped. */
 export function listItems(value: string, what: string): string[] {
@@ -193,15 +205,15 @@ const GENRE_SYNONYMS: Record<string, Genre> = {
 export function readGenre(item: string): Genre {
   const lower = item.toLowerCase()
   const genre = GENRES.find((entry) => entry.value === lower || entry.title.toLowerCase() === lower)?.value ?? GENRE_SYNONYMS[lower]
-  if (!genre) throw new ValueError(`unknown genre "${item}" (known: ${GENRES.map((entry) => entry.title).join(', ')})`)
+  if (!genre) throw new ValueError(`unknown genre "${item}"`, `known: ${GENRES.map((entry) => entry.title).join(', ')}`)
   return genre
 }
 
 export function readYear(value: string, what: string): number {
-  if (!/^\d{4}$/.test(value)) throw new ValueError(`unreadable ${what} "${value}" (expected four digits, e.g. 2013)`)
+  if (!/^\d{4}$/.test(value)) throw new ValueError(`unreadable ${what} "${value}"`, 'expected four digits, e.g. 2013')
   const year = Number(value)
   const latest = latestReleaseYear()
-  if (year < FIRST_FILM_YEAR || year > latest) throw new ValueError(`impossible ${what} ${year} (films are from ${FIRST_FILM_YEAR} to ${latest})`)
+  if (year < FIRST_FILM_YEAR || year > latest) throw new ValueError(`impossible ${what} ${year}`, `films are from ${FIRST_FILM_YEAR} to ${latest}`)
   return year
 }
 
@@ -217,8 +229,8 @@ export function readRuntime(value: string): number {
   let minutes: number | undefined
   if (minutesOnly) minutes = Number(minutesOnly[1])
   else if (hours && (hours[2] === undefined || Number(hours[2]) < 60)) minutes = Number(hours[1]) * 60 + Number(hours[2] ?? 0)
-  if (minutes === undefined) throw new ValueError(`unreadable runtime "${value}" (expected e.g. "126 min" or "2 h 6 min")`)
-  if (minutes < 1 || minutes > MAX_RUNTIME_MINUTES) throw new ValueError(`impossible runtime of ${minutes} minutes (1 to ${MAX_RUNTIME_MINUTES})`)
+  if (minutes === undefined) throw new ValueError(`unreadable runtime "${value}"`, 'expected e.g. "126 min" or "2 h 6 min"')
+  if (minutes < 1 || minutes > MAX_RUNTIME_MINUTES) throw new ValueError(`impossible runtime of ${minutes} minutes`, `1 to ${MAX_RUNTIME_MINUTES}`)
   return minutes
 }
 
@@ -306,13 +318,13 @@ function isLanguage(code: string): code is Language {
 /** An English country name ("France", "USA", "Soviet Union") or an upper-case code ("FR"). */
 export function readCountry(item: string): Country {
   const code = isCountry(item) ? item : COUNTRY_NAMES.get(lookupKey(item))
-  if (code === undefined) throw new ValueError(`unknown country "${item}" (use an English name such as "France" or a code such as "FR")`)
+  if (code === undefined) throw new ValueError(`unknown country "${item}"`, 'use an English name such as "France" or a code such as "FR"')
   return code
 }
 
 /** An English language name ("Japanese", "Cantonese", "None") or a lower-case code ("ja"). */
 export function readLanguage(item: string): Language {
   const code = isLanguage(item) ? item : LANGUAGE_NAMES.get(lookupKey(item))
-  if (code === undefined) throw new ValueError(`unknown language "${item}" (use an English name such as "Japanese" or a code such as "ja")`)
+  if (code === undefined) throw new ValueError(`unknown language "${item}"`, 'use an English name such as "Japanese" or a code such as "ja"')
   return code
 }

@@ -281,10 +281,8 @@ export function parseReview(text: string, options: ParseOptions = {}): ParsedRev
   const isDetails = (block: readonly SourceLine[]) => block.some((line) => labels.match(line.text) !== undefined)
   const missingDetails = (line: SourceLine | undefined, after: string): never => {
     if (!line) return fail(`the file ends after ${after}: expected the film details (lines such as "Genre Drama"), the review title and the review`, lines.at(-1)!.line)
-    const label = guessLabel(line.text)
-    if (label !== undefined) return fail(`unknown label "${label}" (known labels: ${labels.describe()})`, line.line)
     return fail(
-      `expected the film details after ${after}: a block of "Label value" lines such as "Genre Drama" (found "${line.text}")`,
+      `expected the film details after ${after}: a block of "Label value" lines such as "Genre Drama" (known labels: ${labels.describe()}), found "${line.text}"`,
       line.line,
     )
   }
@@ -293,6 +291,11 @@ export function parseReview(text: string, options: ParseOptions = {}): ParsedRev
   if (block.length === 0) missingDetails(undefined, 'the Published line')
   if (!isDetails(block)) {
     const first = block[0]!
+    // Several "Label value"-shaped lines with no known label among them: details with unknown labels.
+    const guesses = block.map((line) => guessLabel(line.text))
+    if (block.length > 1 && guesses.every((guess) => guess !== undefined)) {
+      fail(`unknown label "${guesses[0]}" (known labels: ${labels.describe()})`, first.line)
+    }
     // A lone "Budget $20 million" before the details is an unknown label, not a logline.
     const next = blockAt(cursor + block.length)
     const label = guessLabel(first.text)
@@ -439,7 +442,7 @@ function readDetails(block: readonly SourceLine[], labels: LabelMatcher, release
     if (value === '') fail(`the ${label} line has no value`, line.line)
     const previous = seen.get(target)
     if (previous && SINGLE_VALUED.has(target)) {
-      fail(`a second ${label} line (the ${previous.label} line ${previous.line} already gives it)`, line.line)
+      fail(`a second ${label} line: line ${previous.line} (${previous.label}) already gives it`, line.line)
     }
     seen.set(target, {label, line: line.line})
     try {
@@ -480,7 +483,7 @@ function readDetails(block: readonly SourceLine[], labels: LabelMatcher, release
           }
       }
     } catch (error) {
-      if (error instanceof ValueError) fail(`${error.message} in the ${label} line`, line.line)
+      if (error instanceof ValueError) fail(`${error.message} in the ${label} line${error.hint ? ` (${error.hint})` : ''}`, line.line)
       throw error
     }
   }
@@ -491,16 +494,19 @@ function readDetails(block: readonly SourceLine[], labels: LabelMatcher, release
 function ruleHeadings(body: readonly SourceLine[], fail: Fail): Set<number> {
   const candidate = (index: number) => body[index] !== undefined && body[index]!.startsBlock && looksLikeHeading(body[index]!.text)
   const headings = new Set<number>()
-  const fix = 'End the one that is a paragraph with punctuation, or list the review’s headings in its facts file (reviews[].headings).'
+  const listThem = 'list the review’s headings in its facts file (reviews[].headings)'
   for (let index = 0; index < body.length; index++) {
     if (!candidate(index)) continue
     const line = body[index]!
     if (index === body.length - 1) {
-      fail(`"${line.text}" looks like a section heading, but the review ends after it. ${fix}`, line.line)
+      fail(`"${line.text}" looks like a section heading, but the review ends after it. If it is the closing paragraph, end it with punctuation, or ${listThem}.`, line.line)
     }
     if (candidate(index + 1)) {
       const next = body[index + 1]!
-      fail(`"${line.text}" and "${next.text}" (line ${next.line}) both look like section headings, but a heading is followed by a paragraph. ${fix}`, line.line)
+      fail(
+        `"${line.text}" and "${next.text}" (line ${next.line}) both look like section headings, but a heading is followed by a paragraph. End the one that is a paragraph with punctuation, or ${listThem}.`,
+        line.line,
+      )
     }
     headings.add(index)
   }

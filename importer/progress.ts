@@ -8,6 +8,8 @@ export type FileOutcome =
 /** Shows a folder import as it goes. */
 export interface ProgressReporter {
   file(outcome: FileOutcome): void
+  /** Further output (plan lines, notes): printed at once, or after the bar on a terminal. */
+  note(text: string): void
   /** Called once at the end, before the summary is printed. */
   done(): void
 }
@@ -19,6 +21,9 @@ export function lineProgress(output: {stdout(text: string): void; stderr(text: s
       if (outcome.ok) output.stdout(`${outcome.fileName}: ${outcome.summary}\n`)
       else output.stderr(`error: ${outcome.error}\n`)
     },
+    note(text) {
+      output.stdout(text)
+    },
     done() {},
   }
 }
@@ -28,19 +33,20 @@ export type TerminalStream = NodeJS.WritableStream & {isTTY?: boolean; columns?:
 
 /**
  * A bar redrawn in place on a terminal: files done of all, documents written, elapsed
- * time and rate. Failures are collected and printed once the bar is finished, so they
- * do not tear the bar apart.
+ * time and rate. Failures and notes are collected and printed once the bar is finished,
+ * so they do not tear the bar apart.
  */
 export function barProgress(
   stream: TerminalStream,
   totalFiles: number,
-  output: {stderr(text: string): void},
+  output: {stdout(text: string): void; stderr(text: string): void},
   now: () => number = () => Date.now(),
 ): ProgressReporter {
   const started = now()
   let files = 0
   let documents = 0
   const failures: string[] = []
+  const notes: string[] = []
   const bar = new SingleBar({
     stream,
     format: '{bar} {value}/{total} files | {documents} documents | {elapsed} s | {rate} files/s | {failed} failed',
@@ -66,9 +72,13 @@ export function barProgress(
       else failures.push(outcome.error)
       bar.update(files, payload())
     },
+    note(text) {
+      notes.push(text)
+    },
     done() {
       bar.update(files, payload())
       bar.stop()
+      for (const note of notes) output.stdout(note)
       for (const failure of failures) output.stderr(`error: ${failure}\n`)
     },
   }

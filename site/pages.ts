@@ -10,7 +10,7 @@ import type {
   ReviewListQueryResult,
   ReviewPageQueryResult,
 } from '../sanity.types'
-import {CREW_JOBS, GENRES, titleOf} from '../schemas/constants'
+import {COUNTRIES, CREW_JOBS, GENRES, LANGUAGES, titleOf} from '../schemas/constants'
 import {esc, pageShell, timeHtml} from './html'
 
 export type FilmPage = NonNullable<FilmPageQueryResult>
@@ -49,6 +49,8 @@ export const paths = {
 
 const genreTitle = (value: string) => titleOf(GENRES, value) ?? value
 const jobTitle = (value: string) => titleOf(CREW_JOBS, value) ?? value
+const countryTitle = (value: string) => titleOf(COUNTRIES, value) ?? value
+const languageTitle = (value: string) => titleOf(LANGUAGES, value) ?? value
 const AUTHOR_FALLBACK = 'Anonymous'
 
 /**
@@ -269,6 +271,15 @@ export function renderFilmPage(film: FilmPage, options: {origin: string}): {html
       ? `<dt>${directors.length === 1 ? 'Director' : 'Directors'}</dt><dd class="directors">${directors.map(personLink).join(', ')}</dd>`
       : '',
     film.genres.length ? `<dt>Genres</dt><dd class="genres">${esc(film.genres.map(genreTitle).join(', '))}</dd>` : '',
+    film.originalTitle ? `<dt>Original title</dt><dd class="original-title">${esc(film.originalTitle)}</dd>` : '',
+    film.runtimeMinutes ? `<dt>Runtime</dt><dd class="runtime">${esc(film.runtimeMinutes)} min</dd>` : '',
+    film.countries.length
+      ? `<dt>${film.countries.length === 1 ? 'Country' : 'Countries'}</dt><dd class="countries">${esc(film.countries.map(countryTitle).join(', '))}</dd>`
+      : '',
+    film.languages.length
+      ? `<dt>${film.languages.length === 1 ? 'Language' : 'Languages'}</dt><dd class="languages">${esc(film.languages.map(languageTitle).join(', '))}</dd>`
+      : '',
+    film.productionYear ? `<dt>Production year</dt><dd class="production-year">${esc(film.productionYear)}</dd>` : '',
     ...crewByJob.map((group) => `<dt>${esc(jobTitle(group.job))}</dt><dd>${group.people.map(personLink).join(', ')}</dd>`),
   ].join('')
 
@@ -309,10 +320,14 @@ ${reviews}
     '@context': 'https://schema.org',
     '@type': 'Movie',
     name: film.title,
+    ...(film.originalTitle ? {alternateName: film.originalTitle} : {}),
     url,
     dateCreated: String(film.releaseYear),
     ...(film.logline ? {description: film.logline} : {}),
     genre: film.genres.map(genreTitle),
+    ...(film.runtimeMinutes ? {duration: `PT${film.runtimeMinutes}M`} : {}),
+    ...(film.countries.length ? {countryOfOrigin: film.countries.map((country) => ({'@type': 'Country', name: countryTitle(country)}))} : {}),
+    ...(film.languages.length ? {inLanguage: oneOrMany([...film.languages])} : {}),
     ...(directors.length
       ? {director: oneOrMany(directors.map((person) => ({'@type': 'Person', name: person.name, url: `${options.origin}${paths.person(person.slug)}`})))}
       : {}),

@@ -4,7 +4,6 @@ import {Mutation as Mutator} from '@sanity/mutator'
 import {evaluate, parse} from 'groq-js'
 
 import {defaultSeedDeps, type SeedDeps} from '../../importer/command'
-import {lineProgress} from '../../importer/progress'
 import type {DatasetClient, Mutation} from '../../importer/index'
 
 /** Sorts keys recursively: the stored form need not keep the importer's key order. */
@@ -109,7 +108,6 @@ export function testDeps(dataset?: DatasetClient, overrides: Partial<SeedDeps> =
     },
     // A fixed clock keeps the summary line comparable.
     now: () => 0,
-    progress: () => lineProgress(deps),
     ...overrides,
   }
   return {deps, stdout: () => out, stderr: () => err, clientsCreated: () => clients}

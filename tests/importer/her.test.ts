@@ -45,6 +45,10 @@ describe('the Her (2013) user review with its curated facts', () => {
       logline:
         'A lonely writer develops an unlikely relationship with his newly purchased operating system that’s designed to meet his every need.',
       genres: ['drama', 'romance', 'science-fiction'],
+      // From the curated facts: the review's details lines do not give them.
+      runtimeMinutes: 126,
+      countries: ['US'],
+      languages: ['en'],
       crew: [
         crew(0, 'spike-jonze', 'director'),
         crew(1, 'spike-jonze', 'writer'),
