@@ -71,10 +71,15 @@ const VERBS = {
   dry: {create: 'would create', replace: 'would replace', unchanged: 'unchanged'},
 } as const
 
+/** "1 document", "20 documents". */
+function documentCount(count: number): string {
+  return `${count} document${count === 1 ? '' : 's'}`
+}
+
 function stepSummary(steps: readonly SyncStep[], dryRun: boolean): string {
   const verbs = dryRun ? VERBS.dry : VERBS.wet
   const count = (action: SyncAction) => steps.filter((step) => step.action === action).length
-  return `${steps.length} documents (${(['create', 'replace', 'unchanged'] as const).map((action) => `${count(action)} ${verbs[action]}`).join(', ')})`
+  return `${documentCount(steps.length)} (${(['create', 'replace', 'unchanged'] as const).map((action) => `${count(action)} ${verbs[action]}`).join(', ')})`
 }
 
 /** A line per document (only the changed ones with `changedOnly`), then notes about drafts. */
@@ -223,7 +228,7 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       tally.add(steps)
       for (const document of documents) ensured.set(document._id, document)
       if (options.dryRun) for (const line of planLines(steps, true, {changedOnly: true})) progress.note(line)
-      progress.file({fileName, ok: true, documents: documents.length, summary: `${documents.length} documents`})
+      progress.file({fileName, ok: true, documents: documents.length, summary: documentCount(documents.length)})
       continue
     }
     try {
