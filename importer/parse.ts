@@ -452,7 +452,7 @@ function readDetails(block: readonly SourceLine[], labels: LabelMatcher, release
           break
         case 'productionYear': {
           const year = readYear(value, 'production year')
-          if (year > releaseYear) throw new ValueError(`the production year ${year} is after the release year ${releaseYear} in the title line`)
+          if (year > releaseYear) throw new ValueError(`the production year ${year} is after the release year ${releaseYear}`, 'the title line gives the release year')
           details.productionYear = year
           break
         }

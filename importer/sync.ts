@@ -133,10 +133,19 @@ export function mergeWithStored(built: ImportedDocument, stored: StoredDocument)
   return {...editorFields, ...built} as unknown as ImportedDocument
 }
 
-/** What writing `documents` over `stored` would do, document by document. */
+/**
+ * What writing `documents` over `stored` would do, document by document. A map of
+ * documents (an existing NDJSON file) is compared as it is: a file is rewritten whole.
+ */
 export function planSync(documents: readonly ImportedDocument[], stored: StoredState | ReadonlyMap<string, object>): SyncStep[] {
-  const state: StoredState =
-    stored instanceof Map ? {documents: stored as ReadonlyMap<string, StoredDocument>, drafts: new Set()} : (stored as StoredState)
+  if (stored instanceof Map) {
+    return documents.map((document): SyncStep => {
+      const current: object | undefined = stored.get(document._id)
+      const action: SyncAction = current === undefined ? 'create' : sameDocument(document, current) ? 'unchanged' : 'replace'
+      return {id: document._id, action, document, hasDraft: false}
+    })
+  }
+  const state = stored as StoredState
   return documents.map((built): SyncStep => {
     const current = state.documents.get(built._id)
     const hasDraft = state.drafts.has(built._id)

@@ -201,6 +201,30 @@ describe('npm run seed -- --dir <folder>', () => {
     expect(io.stdout()).toContain('Summary: 0 created, 2 replaced, 4 unchanged, 0 failed')
   })
 
+  it('fails a review whose document an editor changed between reading and writing, and writes nothing of it', async () => {
+    copyFileSync(ARRIVAL_FILE, join(dir, 'arrival.txt'))
+    const dataset = new FakeDataset()
+    await runSeed({dir, dryRun: false}, testDeps(dataset).deps)
+    await dataset.mutate([{patch: {id: 'film-arrival-2016', set: {title: 'Arrival!'}}}])
+    const fetch = dataset.fetch.bind(dataset)
+    dataset.fetch = async <R>(query: string, params: Record<string, unknown>): Promise<R> => {
+      const result = await fetch<R>(query, params)
+      // An editor publishes right after the import read the film.
+      await dataset.mutate([{patch: {id: 'film-arrival-2016', set: {logline: 'Edited meanwhile.'}}}])
+      return result
+    }
+    const before = JSON.stringify([...dataset.documents])
+    const io = testDeps(dataset)
+    expect(await runSeed({dir, dryRun: false}, io.deps)).toBe(1)
+    expect(io.stderr()).toMatch(/^error: .*arrival\.txt: a document changed in dataset test while this import ran \(document film-arrival-2016 has revision rev\d+, not rev\d+\)\. Run the seed again\. Nothing of this review was written\.\n$/)
+    // Only the editor's write happened.
+    const after = new Map(dataset.documents)
+    expect(after.get('film-arrival-2016')).toMatchObject({title: 'Arrival!', logline: 'Edited meanwhile.'})
+    expect(JSON.stringify([...after].filter(([id]) => id !== 'film-arrival-2016'))).toBe(
+      JSON.stringify((JSON.parse(before) as Array<[string, unknown]>).filter(([id]) => id !== 'film-arrival-2016')),
+    )
+  })
+
   it('refuses a folder that does not exist or holds no review, and --facts with --dir', async () => {
     const missing = testDeps(new FakeDataset())
     expect(await runSeed({dir: join(dir, 'nope'), dryRun: false}, missing.deps)).toBe(1)
