@@ -263,7 +263,7 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
   const verbs = options.dryRun ? VERBS.dry : VERBS.wet
   const seconds = ((deps.now() - started) / 1000).toFixed(1)
   deps.stdout(
-    `Summary: ${tally.count('create')} ${verbs.create}, ${tally.count('replace')} ${verbs.replace}, ${tally.count('unchanged')} unchanged, ${tally.failed} failed (${files.length} files in ${seconds} s)\n`,
+    `Summary: ${tally.count('create')} ${verbs.create}, ${tally.count('replace')} ${verbs.replace}, ${tally.count('unchanged')} unchanged, ${tally.failed} failed (${files.length} file${files.length === 1 ? '' : 's'} in ${seconds} s)\n`,
   )
   if (options.dryRun) deps.stdout(`Dry run: nothing was written to ${options.out ?? (target ? describeTarget(target) : '')}.\n`)
   return tally.failed > 0 ? 1 : 0

@@ -170,7 +170,7 @@ describe('npm run seed -- --dir <folder>', () => {
         'would create   film-arrival-2016',
         'would create   review-arrival-2016-time-is-a-language',
         `${join(dir, 'arrival.txt')}: 6 documents (6 would create, 0 would replace, 0 unchanged)`,
-        'Summary: 6 would create, 0 would replace, 0 unchanged, 0 failed (1 files in 0.0 s)',
+        'Summary: 6 would create, 0 would replace, 0 unchanged, 0 failed (1 file in 0.0 s)',
         'Dry run: nothing was written to local lake local, dataset test.',
         '',
       ].join('\n'),
