@@ -64,7 +64,7 @@ try {
     const started = performance.now()
     const code = await runSeed(options, run.deps)
     const seconds = (performance.now() - started) / 1000
-    console.log(`${label}: ${seconds.toFixed(1)} s (${(count / seconds).toFixed(0)} reviews/s), exit ${code}\n  ${run.summary()}`)
+    console.log(`${label}: ${seconds.toFixed(1)} s (${(count / seconds).toFixed(0)} reviews/s), exit ${code}\n  ${run.summary().split('\n').join('\n  ')}`)
     return {seconds, code}
   }
 
