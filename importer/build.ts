@@ -1,6 +1,6 @@
-import type {CrewJob, Genre} from '../schemas/constants'
+import type {CrewJob} from '../schemas/constants'
 import {ImportError} from './errors'
-import type {FilmFacts} from './facts'
+import {checkFactsMatch, type FilmFacts} from './facts'
 import {filmId, filmSlug, keyFor, personId, personSlug, reviewId, reviewSlug} from './ids'
 import type {ParsedReview} from './parse'
 import {paragraphBlock, type NameSpelling} from './portable-text'
@@ -85,9 +85,9 @@ interface CastDraft {
  */
 function assembleCast(parsed: ParsedReview, facts: FilmFacts | undefined, people: People): CastDraft[] {
   const cast: CastDraft[] = []
-  for (const actor of parsed.actors) {
-    const id = people.resolve(actor)
-    if (!cast.some((entry) => entry.personId === id)) cast.push({personId: id, characterName: undefined, isVoice: false})
+  for (const actor of parsed.details.cast) {
+    const id = people.resolve(actor.name)
+    if (!cast.some((entry) => entry.personId === id)) cast.push({personId: id, characterName: undefined, isVoice: actor.isVoice})
   }
   for (const credit of parsed.textCredits) {
     const id = people.resolve(credit.actor)
@@ -126,24 +126,21 @@ function assembleCrew(parsed: ParsedReview, facts: FilmFacts | undefined, people
     const id = people.resolve(name)
     if (!crew.some((entry) => entry.personId === id && entry.job === job)) crew.push({personId: id, job})
   }
-  for (const name of parsed.directors) add(name, 'director')
-  for (const name of parsed.writers) add(name, 'writer')
+  for (const credit of parsed.details.crew) add(credit.name, credit.job)
   for (const credit of facts?.crew ?? []) add(credit.person, credit.job)
   return crew
 }
 
-function checkFactsMatch(parsed: ParsedReview, facts: FilmFacts): void {
-  if (filmSlug(facts.film.title, facts.film.releaseYear) !== filmSlug(parsed.title, parsed.releaseYear)) {
-    throw new ImportError(
-      `the film facts are for "${facts.film.title} (${facts.film.releaseYear})", not "${parsed.title} (${parsed.releaseYear})"`,
-      {fileName: parsed.fileName, line: parsed.titleLine},
-    )
-  }
+/** The text's items, then the facts' items it lacks. */
+function merged<T>(fromText: readonly T[], fromFacts: readonly T[] | undefined): T[] {
+  const items = [...fromText]
+  for (const item of fromFacts ?? []) if (!items.includes(item)) items.push(item)
+  return items
 }
 
 /** Turns a parsed review (plus optional curated facts) into film, people and review documents. */
 export function buildDocuments(parsed: ParsedReview, facts?: FilmFacts): ImportResult {
-  if (facts) checkFactsMatch(parsed, facts)
+  if (facts) checkFactsMatch(facts, parsed, parsed.fileName)
   const people = new People(facts)
   const slug = filmSlug(parsed.title, parsed.releaseYear)
   const theFilmId = filmId(parsed.title, parsed.releaseYear)
@@ -152,10 +149,15 @@ export function buildDocuments(parsed: ParsedReview, facts?: FilmFacts): ImportR
   const castDrafts = assembleCast(parsed, facts, people)
   const crewDrafts = assembleCrew(parsed, facts, people)
 
-  const genres: Genre[] = [...parsed.genres]
-  for (const genre of facts?.genres ?? []) if (!genres.includes(genre)) genres.push(genre)
+  const {details} = parsed
+  const genres = merged(details.genres, facts?.genres)
+  const countries = merged(details.countries, facts?.countries)
+  const languages = merged(details.languages, facts?.languages)
+  const originalTitle = facts?.originalTitle ?? details.originalTitle
+  const productionYear = facts?.productionYear ?? details.productionYear
+  const runtimeMinutes = facts?.runtimeMinutes ?? details.runtimeMinutes
   if (genres.length === 0) {
-    throw new ImportError('no genre: add a "Genre ..." metadata line or genres in the film facts', {
+    throw new ImportError('no genre: add a "Genre ..." line to the film details or genres to the film facts', {
       fileName: parsed.fileName,
       line: parsed.titleLine,
     })
@@ -173,10 +175,15 @@ export function buildDocuments(parsed: ParsedReview, facts?: FilmFacts): ImportR
     _id: theFilmId,
     _type: 'film',
     title: parsed.title,
+    ...(originalTitle === undefined ? {} : {originalTitle}),
     slug: {_type: 'slug', current: slug},
     releaseYear: parsed.releaseYear,
+    ...(productionYear === undefined ? {} : {productionYear}),
     ...(logline === undefined ? {} : {logline}),
     genres,
+    ...(runtimeMinutes === undefined ? {} : {runtimeMinutes}),
+    ...(countries.length === 0 ? {} : {countries}),
+    ...(languages.length === 0 ? {} : {languages}),
     crew: crewDrafts.map(
       (entry, index): CrewMember => ({
         _type: 'crewMember',

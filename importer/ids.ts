@@ -1,5 +1,7 @@
 import {createHash} from 'node:crypto'
 
+import anyAscii from 'any-ascii'
+
 /**
  * Id, slug and `_key` conventions shared by every import script. Ids never contain
  * a `.` (Sanity reserves dotted ids for drafts and versions, which are not public).
@@ -8,32 +10,25 @@ import {createHash} from 'node:crypto'
 /** Slugs stay within the length the schemas' slug fields generate. */
 const MAX_SLUG_LENGTH = 96
 
-// Letters NFKD does not decompose into ASCII.
-const TRANSLITERATIONS: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ø: 'o',
-  đ: 'd',
-  ð: 'd',
-  ł: 'l',
-  þ: 'th',
-  ı: 'i',
-}
+// Scripts whose characters are whole syllables or words and are written without
+// spaces: each character becomes its own slug word ("봉준호" → "bong-jun-ho").
+const SYLLABIC = /[\p{Script=Han}\p{Script=Hangul}]/gu
 
 /**
- * Lowercase ASCII words joined by `-`: "Hoyte van Hoytema" → "hoyte-van-hoytema",
- * "Amélie" → "amelie". Text with no Latin letters or digits at all (e.g. a name in
- * Japanese script) gets a stable hash instead, so it still has a usable slug.
+ * Lowercase ASCII words joined by `-`, readable in any script: "Hoyte van Hoytema" →
+ * "hoyte-van-hoytema", "Amélie" → "amelie", "bell hooks" → "bell-hooks", "Андрей
+ * Тарковский" → "andrey-tarkovskiy", "是枝裕和" → "shi-zhi-yu-he" (Han characters take
+ * their Mandarin reading, as `any-ascii` gives it). The same text always gives the same
+ * slug with the pinned `any-ascii` version. Text that transliterates to nothing at all
+ * gets a stable hash instead, so it still has a usable slug.
  */
 export function slugify(text: string): string {
-  const ascii = text
+  const spaced = text.normalize('NFC').replace(SYLLABIC, (character) => ` ${character} `)
+  const slug = anyAscii(spaced)
     .toLowerCase()
-    .replace(/[ßæœøđðłþı]/g, (letter) => TRANSLITERATIONS[letter] ?? letter)
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/['’ʼ]/g, '') // "Theodore's" → "theodores", not "theodore-s"
-  const slug = ascii.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+    .replace(/['’ʼ`]/g, '') // "Theodore's" → "theodores", not "theodore-s"
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   if (slug === '') {
     return `x-${createHash('sha256').update(text.normalize('NFC')).digest('hex').slice(0, 10)}`
   }

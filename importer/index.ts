@@ -4,41 +4,62 @@
  * every source follows the same id and slug conventions.
  */
 import {buildDocuments} from './build'
-import type {FilmFacts} from './facts'
+import {parseOptionsFrom, type FilmFacts} from './facts'
 import {parseReview} from './parse'
 import type {ImportResult} from './types'
 
 export {buildDocuments} from './build'
 export {ImportError} from './errors'
-export {filmFactsSchema, parseFacts, type FilmFacts} from './facts'
+export {DATE_FORMS, parseDate} from './dates'
+export {filmFactsSchema, parseFacts, parseOptionsFrom, type FilmFacts} from './facts'
+export {DEFAULT_LABELS, DETAIL_TARGETS, LabelMatcher, type DetailTarget} from './labels'
 export {filmId, filmSlug, keyFor, personId, personSlug, reviewId, reviewSlug, slugify} from './ids'
 export {toNdjson} from './ndjson'
 export {
-  creditsIn,
   decodeReviewText,
   looksLikeHeading,
-  parseDate,
+  MAX_REVIEW_TITLE,
   parseReview,
-  warnsOfSpoilers,
+  readFilmLine,
+  type ParsedDetails,
   type ParsedParagraph,
   type ParsedReview,
   type ParsedSection,
-  type TextCredit,
+  type ParseOptions,
+  type Place,
+  type ReviewOverrides,
 } from './parse'
+export {creditsIn, warnsOfSpoilers, type ProseOptions, type TextCredit} from './prose'
 export {blockTexts, findMentions, paragraphBlock, type NameSpelling} from './portable-text'
 export {
   fetchStored,
+  IMPORTED_FIELDS,
+  mergeWithStored,
+  mutationsFor,
   planSync,
   sameDocument,
   syncDocuments,
   type DatasetClient,
-  type DatasetTransaction,
+  type Mutation,
+  type StoredDocument,
+  type StoredState,
   type SyncAction,
   type SyncStep,
 } from './sync'
+export {Combined} from './combine'
 export type * from './types'
 
-/** Parses a review and builds its documents; throws `ImportError` on malformed input. */
-export function importReview(text: string, options: {fileName?: string; facts?: FilmFacts} = {}): ImportResult {
-  return buildDocuments(parseReview(text, {fileName: options.fileName}), options.facts)
+/**
+ * Parses a review and builds its documents; throws `ImportError` on malformed input.
+ * `facts` (the film's curated facts) enrich the documents and may override layout rules.
+ */
+export function importReview(
+  text: string,
+  options: {fileName?: string; facts?: FilmFacts; factsFile?: string} = {},
+): ImportResult {
+  const parsed = parseReview(text, {
+    ...parseOptionsFrom(options.facts, options.factsFile),
+    ...(options.fileName === undefined ? {} : {fileName: options.fileName}),
+  })
+  return buildDocuments(parsed, options.facts)
 }

@@ -1,4 +1,4 @@
-import type {CrewJob, Genre, ReviewKind} from '../schemas/constants'
+import type {Country, CrewJob, Genre, Language, ReviewKind} from '../schemas/constants'
 
 /** Document shapes the importer emits; field names match the project schemas. */
 
@@ -55,10 +55,15 @@ export interface FilmDocument {
   _id: string
   _type: 'film'
   title: string
+  originalTitle?: string
   slug: Slug
   releaseYear: number
+  productionYear?: number
   logline?: string
   genres: Genre[]
+  runtimeMinutes?: number
+  countries?: Country[]
+  languages?: Language[]
   crew: CrewMember[]
   cast: CastMember[]
 }

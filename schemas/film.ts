@@ -1,7 +1,7 @@
 import {PlayIcon} from '@sanity/icons/Play'
 import {defineArrayMember, defineField, defineType} from 'sanity'
 
-import {FIRST_FILM_YEAR, GENRES, titleOf} from './constants'
+import {COUNTRIES, FIRST_FILM_YEAR, GENRES, LANGUAGES, MAX_RUNTIME_MINUTES, titleOf} from './constants'
 import {latestReleaseYear, requireAltWhenImageSet} from './validation'
 
 export const film = defineType({
@@ -23,6 +23,14 @@ export const film = defineType({
       validation: (rule) => rule.required().error('A film needs a title.'),
     }),
     defineField({
+      name: 'originalTitle',
+      title: 'Original title',
+      type: 'string',
+      group: 'details',
+      description: 'The title in the original language, when it differs from the title above.',
+      validation: (rule) => rule.max(200).error('An original title must be at most 200 characters.'),
+    }),
+    defineField({
       name: 'releaseYear',
       title: 'Release year',
       type: 'number',
@@ -36,6 +44,23 @@ export const film = defineType({
           return year >= FIRST_FILM_YEAR && year <= latest
             ? true
             : `The release year must be between ${FIRST_FILM_YEAR} and ${latest}.`
+        }),
+      ],
+    }),
+    defineField({
+      name: 'productionYear',
+      title: 'Production year',
+      type: 'number',
+      group: 'details',
+      validation: (rule) => [
+        rule.integer().error('The production year must be a whole number.'),
+        rule.custom((year, context) => {
+          if (year === undefined) return true
+          const releaseYear = (context.document as {releaseYear?: unknown} | undefined)?.releaseYear
+          const latest = typeof releaseYear === 'number' ? releaseYear : latestReleaseYear()
+          return year >= FIRST_FILM_YEAR && year <= latest
+            ? true
+            : `The production year must be between ${FIRST_FILM_YEAR} and ${latest}${typeof releaseYear === 'number' ? ', the release year' : ''}.`
         }),
       ],
     }),
@@ -72,6 +97,48 @@ export const film = defineType({
       // rule given here, so one sentence covers missing, repeated and unknown genres.
       validation: (rule) =>
         rule.required().min(1).unique().error('Pick one or more different genres from the list.'),
+    }),
+    defineField({
+      name: 'runtimeMinutes',
+      title: 'Runtime (minutes)',
+      type: 'number',
+      group: 'details',
+      validation: (rule) => [
+        rule.integer().error('The runtime must be a whole number of minutes.'),
+        rule.min(1).max(MAX_RUNTIME_MINUTES).error(`The runtime must be between 1 and ${MAX_RUNTIME_MINUTES} minutes.`),
+      ],
+    }),
+    defineField({
+      name: 'countries',
+      title: 'Countries',
+      description: 'Countries of production, in the order the credits give them.',
+      type: 'array',
+      group: 'details',
+      // One dropdown per country: a grid of 250 checkboxes would bury the field.
+      of: [
+        defineArrayMember({
+          type: 'string',
+          options: {list: COUNTRIES.map(({title, value}) => ({title, value}))},
+          // Sanity merges its check against the list into this rule, so this is its message.
+          validation: (rule) => rule.error('Pick the country from the list.'),
+        }),
+      ],
+      validation: (rule) => rule.unique().error('List each country once.'),
+    }),
+    defineField({
+      name: 'languages',
+      title: 'Languages',
+      description: 'Spoken languages, the main one first.',
+      type: 'array',
+      group: 'details',
+      of: [
+        defineArrayMember({
+          type: 'string',
+          options: {list: LANGUAGES.map(({title, value}) => ({title, value}))},
+          validation: (rule) => rule.error('Pick the language from the list.'),
+        }),
+      ],
+      validation: (rule) => rule.unique().error('List each language once.'),
     }),
     defineField({
       name: 'crew',

@@ -13,7 +13,7 @@ import {exportDataset} from '@sanity/export'
 
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type CliArgs, runIfEntry} from './cli'
-import {describeBackendError} from './seed'
+import {describeBackendError} from '../importer/command'
 
 export const USAGE = `Usage: npm run export -- --out <file.tar.gz> [--dataset <name>] [--no-assets] [--no-drafts] [--types <a,b>] [--dry-run]
 

@@ -13,7 +13,7 @@ import {createClient, type Mutation, type SanityClient} from '@sanity/client'
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type Archive, ArchiveError, type AssetKind, formatPath, readArchive, readAssetBytes} from './dataset-archive'
 import {type CliArgs, runIfEntry} from './cli'
-import {describeBackendError} from './seed'
+import {describeBackendError} from '../importer/command'
 
 export const USAGE = `Usage: npm run import -- <file.tar.gz | file.ndjson> [--replace | --missing] [--dataset <name>] [--dry-run]
 

@@ -1,7 +1,7 @@
 /**
  * `npm start`: builds the Studio when its sources changed, starts the local server (lake API,
- * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds the Her
- * review (idempotent) and prints where everything is.
+ * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds what the
+ * reviews in seed/ add that was never seeded (never overwriting edits) and prints where everything is.
  *
  *   npm start -- [--port 3434] [--dir .lake] [--no-seed] [--query-timeout 10000]
  */
@@ -11,11 +11,12 @@ import {parseArgs} from 'node:util'
 import {createClient} from '@sanity/client'
 
 import {createCommentHandler} from '../comments'
+import {defaultSeedDeps, sanityDatasetClient} from '../importer/command'
+import {describeSeedReport, seedOnStart} from '../importer/seed-on-start'
 import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort} from '../lib/constants'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
 import {ensureStudioBuild} from '../server/studio-build'
 import {createSiteApp, createSiteHandler} from '../site'
-import {defaultDeps as seedDeps, run as seed} from './seed'
 
 export interface StartOptions {
   port: number
@@ -30,12 +31,13 @@ export interface StartOptions {
 const HELP = `Usage: npm start -- [options]
 
 Starts everything on this computer (127.0.0.1 only): the local Content Lake API, Sanity Studio,
-the reference review site and the comment endpoint, and seeds the Her review.
+the reference review site and the comment endpoint, and seeds the reviews in seed/ (only what
+was never seeded: what editors changed, unpublished or deleted stays as they left it).
 
 Options:
   --port <port>   Port (default ${defaultLakePort}; 0 picks a free one)
   --dir <folder>  Data folder (default ${defaultLakeDir})
-  --no-seed       Do not import the Her review
+  --no-seed       Do not seed the reviews in seed/
   --cors-origin <origin>
                   A browser origin (e.g. http://localhost:3333) that may call the API with
                   credentials; repeat for more, or list them in ${CORS_ORIGINS_ENV} (comma-separated)
@@ -115,23 +117,17 @@ export async function run(
       }),
   })
   if (options.seed) {
-    const deps = seedDeps()
-    const code = await seed(
-      {file: join(root, 'seed/her-2013-user-review.txt'), dryRun: false},
-      {
-        ...deps,
-        target: () => ({
-          kind: 'lake',
-          projectId: 'local',
-          dataset: defaultDataset,
-          token: server.token,
-          apiHost: server.apiUrl,
-        }),
-      },
-    )
-    if (code !== 0) {
+    // Only what was never seeded: editors' changes, drafts and deletions survive a restart.
+    try {
+      const report = await seedOnStart({
+        dir: join(root, 'seed'),
+        files: defaultSeedDeps(),
+        client: sanityDatasetClient({kind: 'lake', projectId: 'local', dataset: defaultDataset, token: server.token, apiHost: server.apiUrl}),
+      })
+      log(describeSeedReport(report))
+    } catch (error) {
       await server.close()
-      throw new Error('Seeding the Her review failed (see above).')
+      throw new Error(`Seeding the reviews in seed/ failed: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
   const site = `http://127.0.0.1:${server.port}`

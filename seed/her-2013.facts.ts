@@ -3,11 +3,15 @@ import type {FilmFacts} from '../importer/facts'
 /**
  * Curated facts for Her (2013, written and directed by Spike Jonze), checked
  * against the film's credits. The review text misspells Scarlett Johansson and
- * leaves Olivia Wilde's character unnamed; everything else here adds to it.
+ * leaves Olivia Wilde's character unnamed; everything else here adds to it (the
+ * review's details lines give neither runtime, country nor language).
  */
 const facts: FilmFacts = {
   film: {title: 'Her', releaseYear: 2013},
   genres: ['drama', 'romance', 'science-fiction'],
+  runtimeMinutes: 126,
+  countries: ['US'],
+  languages: ['en'],
   people: [{name: 'Scarlett Johansson', aliases: ['Scarlet Johansson']}],
   cast: [
     {person: 'Joaquin Phoenix', characterName: 'Theodore Twombly'},

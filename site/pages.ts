@@ -13,7 +13,7 @@ import type {
   ReviewListQueryResult,
   ReviewPageQueryResult,
 } from '../sanity.types'
-import {CREW_JOBS, GENRES, titleOf} from '../schemas/constants'
+import {COUNTRIES, CREW_JOBS, GENRES, LANGUAGES, titleOf} from '../schemas/constants'
 import {esc, pageShell, timeHtml} from './html'
 import {imageHtml} from './images'
 
@@ -67,6 +67,8 @@ export const paths = {
 
 const genreTitle = (value: string) => titleOf(GENRES, value) ?? value
 const jobTitle = (value: string) => titleOf(CREW_JOBS, value) ?? value
+const countryTitle = (value: string) => titleOf(COUNTRIES, value) ?? value
+const languageTitle = (value: string) => titleOf(LANGUAGES, value) ?? value
 const AUTHOR_FALLBACK = 'Anonymous'
 
 /**
@@ -333,6 +335,15 @@ export function renderFilmPage(film: FilmPage, options: SitePageOptions): {html:
       ? `<dt>${directors.length === 1 ? 'Director' : 'Directors'}</dt><dd class="directors">${directors.map(personLink).join(', ')}</dd>`
       : '',
     genres.length ? `<dt>Genres</dt><dd class="genres">${esc(genres.map(genreTitle).join(', '))}</dd>` : '',
+    film.originalTitle ? `<dt>Original title</dt><dd class="original-title">${esc(film.originalTitle)}</dd>` : '',
+    film.runtimeMinutes ? `<dt>Runtime</dt><dd class="runtime">${esc(film.runtimeMinutes)} min</dd>` : '',
+    film.countries.length
+      ? `<dt>${film.countries.length === 1 ? 'Country' : 'Countries'}</dt><dd class="countries">${esc(film.countries.map(countryTitle).join(', '))}</dd>`
+      : '',
+    film.languages.length
+      ? `<dt>${film.languages.length === 1 ? 'Language' : 'Languages'}</dt><dd class="languages">${esc(film.languages.map(languageTitle).join(', '))}</dd>`
+      : '',
+    film.productionYear ? `<dt>Production year</dt><dd class="production-year">${esc(film.productionYear)}</dd>` : '',
     ...crewByJob.map((group) => `<dt>${esc(jobTitle(group.job))}</dt><dd>${group.people.map(personLink).join(', ')}</dd>`),
   ].join('')
 
@@ -374,11 +385,15 @@ ${reviews}
     '@context': 'https://schema.org',
     '@type': 'Movie',
     name: film.title,
+    ...(film.originalTitle ? {alternateName: film.originalTitle} : {}),
     url,
     dateCreated: String(film.releaseYear),
     ...(film.logline ? {description: film.logline} : {}),
     genre: genres.map(genreTitle),
     ...ldImage(options.images, film.poster),
+    ...(film.runtimeMinutes ? {duration: `PT${film.runtimeMinutes}M`} : {}),
+    ...(film.countries.length ? {countryOfOrigin: film.countries.map((country) => ({'@type': 'Country', name: countryTitle(country)}))} : {}),
+    ...(film.languages.length ? {inLanguage: oneOrMany([...film.languages])} : {}),
     ...(directors.length
       ? {director: oneOrMany(directors.map((person) => ({'@type': 'Person', name: person.name, url: `${options.origin}${paths.person(person.slug)}`})))}
       : {}),

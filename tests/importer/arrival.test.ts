@@ -25,6 +25,7 @@ describe('a second review in the same format (Arrival, CRLF, female actors, no f
       title: 'Arrival',
       slug: {_type: 'slug', current: 'arrival-2016'},
       releaseYear: 2016,
+      productionYear: 2016,
       logline:
         'A linguist is recruited by the military to communicate with alien visitors after twelve mysterious spacecraft land around the world.',
       genres: ['drama', 'science-fiction'],

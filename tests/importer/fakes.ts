@@ -1,5 +1,10 @@
-import type {DatasetClient, DatasetTransaction, ImportedDocument} from '../../importer/index'
-import {defaultDeps, type SeedDeps} from '../../scripts/seed'
+import {PassThrough} from 'node:stream'
+
+import {Mutation as Mutator} from '@sanity/mutator'
+import {evaluate, parse} from 'groq-js'
+
+import {defaultSeedDeps, type SeedDeps} from '../../importer/command'
+import type {DatasetClient, Mutation} from '../../importer/index'
 
 /** Sorts keys recursively: the stored form need not keep the importer's key order. */
 function sortKeys(value: unknown): unknown {
@@ -14,50 +19,64 @@ function sortKeys(value: unknown): unknown {
   return value
 }
 
+type Stored = Record<string, unknown> & {_id: string}
+
+/** A mutation the lake would refuse: the whole transaction fails and stores nothing. */
+export class ConflictError extends Error {
+  readonly statusCode = 409
+}
+
 /**
  * An in-memory dataset that behaves like the Content Lake for the importer: it
- * answers `*[_id in $ids]`, applies transactions atomically and adds `_rev`,
- * `_createdAt` and `_updatedAt` to what it stores.
+ * answers any GROQ query (raw perspective: drafts included) with groq-js, applies
+ * each `mutate` call as one all-or-nothing transaction (create, createIfNotExists,
+ * patch with `ifRevisionID`) and adds `_rev`, `_createdAt` and `_updatedAt`.
  */
 export class FakeDataset implements DatasetClient {
-  readonly documents = new Map<string, Record<string, unknown>>()
-  readonly commits: ImportedDocument[][] = []
+  readonly documents = new Map<string, Stored>()
+  readonly commits: Mutation[][] = []
   queries = 0
   private revision = 0
 
   async fetch<R>(query: string, params: Record<string, unknown>): Promise<R> {
     this.queries++
-    if (query !== '*[_id in $ids]' || !Array.isArray(params.ids)) throw new Error(`unexpected query ${query}`)
-    const ids: unknown[] = params.ids
-    return [...this.documents.values()].filter((document) => ids.includes(document._id)) as R
+    const tree = parse(query, {params})
+    const result = await evaluate(tree, {dataset: [...this.documents.values()], params})
+    return (await result.get()) as R
   }
 
-  transaction(): DatasetTransaction {
-    const pending: ImportedDocument[] = []
-    const transaction: DatasetTransaction = {
-      createOrReplace: (document) => {
-        pending.push(document)
-        return transaction
-      },
-      commit: async () => {
-        this.commits.push([...pending])
-        const now = `2025-01-01T00:00:${String(this.revision).padStart(2, '0')}Z`
-        for (const document of pending) {
-          const previous = this.documents.get(document._id)
-          this.documents.set(
-            document._id,
-            sortKeys({
-              ...JSON.parse(JSON.stringify(document)),
-              _rev: `rev${++this.revision}`,
-              _createdAt: previous?._createdAt ?? now,
-              _updatedAt: now,
-            }) as Record<string, unknown>,
-          )
-        }
-        return {transactionId: `tx${this.commits.length}`}
-      },
+  /** Ids of the documents each commit wrote, in order. */
+  writtenIds(commit: number): string[] {
+    return this.commits[commit]!.map((mutation) =>
+      'patch' in mutation ? mutation.patch.id : 'create' in mutation ? mutation.create._id : mutation.createIfNotExists._id,
+    )
+  }
+
+  async mutate(mutations: readonly Mutation[]): Promise<void> {
+    const next = new Map(this.documents)
+    const now = `2025-01-01T00:00:${String(this.revision).padStart(2, '0')}Z`
+    const rev = `rev${++this.revision}`
+    const store = (document: object, previous: Stored | undefined) => {
+      const {_rev, _createdAt, _updatedAt, ...content} = JSON.parse(JSON.stringify(document)) as Stored
+      next.set(content._id, sortKeys({...content, _rev: rev, _createdAt: previous?._createdAt ?? now, _updatedAt: now}) as Stored)
     }
-    return transaction
+    for (const mutation of mutations) {
+      if ('create' in mutation) {
+        if (next.has(mutation.create._id)) throw new ConflictError(`document ${mutation.create._id} already exists`)
+        store(mutation.create, undefined)
+      } else if ('createIfNotExists' in mutation) {
+        if (!next.has(mutation.createIfNotExists._id)) store(mutation.createIfNotExists, undefined)
+      } else {
+        const {id, ifRevisionID, ...patch} = mutation.patch
+        const current = next.get(id)
+        if (!current) throw new ConflictError(`cannot patch missing document ${id}`)
+        if (ifRevisionID !== undefined && current._rev !== ifRevisionID) throw new ConflictError(`document ${id} has revision ${String(current._rev)}, not ${ifRevisionID}`)
+        const patched = new Mutator({mutations: [{patch: {id, ...patch}}]}).apply(current as never)
+        store(patched as Record<string, unknown>, current)
+      }
+    }
+    this.commits.push([...mutations])
+    for (const [key, value] of next) this.documents.set(key, value)
   }
 }
 
@@ -74,7 +93,7 @@ export function testDeps(dataset?: DatasetClient, overrides: Partial<SeedDeps> =
   let err = ''
   let clients = 0
   const deps: SeedDeps = {
-    ...defaultDeps(),
+    ...defaultSeedDeps({terminal: new PassThrough()}),
     target: () => ({kind: 'lake', projectId: 'local', dataset: 'test', token: 'test-token', apiHost: 'http://127.0.0.1:1'}),
     createClient: () => {
       clients++
@@ -87,6 +106,8 @@ export function testDeps(dataset?: DatasetClient, overrides: Partial<SeedDeps> =
     stderr: (text) => {
       err += text
     },
+    // A fixed clock keeps the summary line comparable.
+    now: () => 0,
     ...overrides,
   }
   return {deps, stdout: () => out, stderr: () => err, clientsCreated: () => clients}

@@ -40,9 +40,15 @@ describe('the Her (2013) user review with its curated facts', () => {
       title: 'Her',
       slug: {_type: 'slug', current: 'her-2013'},
       releaseYear: 2013,
+      // The "Production year 2013" line (dropped silently before the film gained the field).
+      productionYear: 2013,
       logline:
         'A lonely writer develops an unlikely relationship with his newly purchased operating system that’s designed to meet his every need.',
       genres: ['drama', 'romance', 'science-fiction'],
+      // From the curated facts: the review's details lines do not give them.
+      runtimeMinutes: 126,
+      countries: ['US'],
+      languages: ['en'],
       crew: [
         crew(0, 'spike-jonze', 'director'),
         crew(1, 'spike-jonze', 'writer'),

@@ -1,6 +1,8 @@
+import {PassThrough} from 'node:stream'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {defaultDeps, run} from '../../scripts/seed'
+import {defaultSeedDeps, runSeed, type SeedOptions} from '../../importer/command'
 import {startTestLake, type TestLake} from '../helpers/lake'
 
 let t: TestLake
@@ -10,13 +12,13 @@ beforeAll(async () => {
 afterAll(() => t?.close())
 
 /** The seed command against a real lake, capturing what it prints. */
-async function seed(dryRun = false) {
+async function seed(options: Partial<SeedOptions> = {}, dataset = 'seeded') {
   let out = ''
-  const code = await run(
-    {file: 'seed/her-2013-user-review.txt', dryRun},
+  const code = await runSeed(
+    {file: 'seed/her-2013-user-review.txt', dryRun: false, ...options},
     {
-      ...defaultDeps(),
-      target: () => ({kind: 'lake', projectId: 'local', dataset: 'seeded', token: t.lake.token, apiHost: t.lake.url}),
+      ...defaultSeedDeps({terminal: new PassThrough()}),
+      target: () => ({kind: 'lake', projectId: 'local', dataset, token: t.lake.token, apiHost: t.lake.url}),
       stdout: (text) => {
         out += text
       },
@@ -28,8 +30,10 @@ async function seed(dryRun = false) {
   return {code, out}
 }
 
-const snapshot = () =>
-  t.client.fetch<Array<{_id: string; _rev: string; _updatedAt: string}>>('*|order(_id asc){_id, _rev, _updatedAt}', {}, {perspective: 'raw'})
+const snapshot = (dataset = 'seeded') =>
+  t.client
+    .withConfig({dataset})
+    .fetch<Array<{_id: string; _rev: string; _updatedAt: string}>>('*|order(_id asc){_id, _rev, _updatedAt}', {}, {perspective: 'raw'})
 
 describe('npm run seed against a real local lake', () => {
   it('imports the Her review once; a second import changes nothing and duplicates nothing', async () => {
@@ -39,7 +43,7 @@ describe('npm run seed against a real local lake', () => {
     const before = await snapshot()
     expect(before).toHaveLength(20)
 
-    const dry = await seed(true)
+    const dry = await seed({dryRun: true})
     expect(dry.code).toBe(0)
     expect(dry.out).toContain('Dry run: nothing was written')
 
@@ -48,5 +52,26 @@ describe('npm run seed against a real local lake', () => {
     expect(second.out).toContain('is already up to date')
     // Same ids, same revisions: nothing was rewritten or duplicated.
     expect(await snapshot()).toEqual(before)
+  })
+
+  it('imports a folder review by review, then patches only what changed, keeping an editor’s poster', async () => {
+    const first = await seed({file: undefined, dir: 'tests/fixtures/reviews'}, 'folder')
+    expect(first.code).toBe(1)
+    expect(first.out).toMatch(/Summary: \d+ created, 0 replaced, 0 unchanged, 12 failed \(\d+ files in [\d.]+ s\)/)
+    const client = t.client.withConfig({dataset: 'folder'})
+    const poster = {_type: 'image', asset: {_type: 'reference', _ref: 'image-abc-100x100-jpg'}, alt: 'A poster'}
+    await client.patch('film-us-2019').set({poster, runtimeMinutes: 200}).commit()
+    const before = await snapshot('folder')
+
+    const dry = await seed({file: undefined, dir: 'tests/fixtures/reviews', dryRun: true}, 'folder')
+    expect(dry.out).toContain('would replace  film-us-2019\n')
+    expect(await snapshot('folder')).toEqual(before)
+
+    const second = await seed({file: undefined, dir: 'tests/fixtures/reviews'}, 'folder')
+    expect(second.out).toMatch(/Summary: 0 created, 1 replaced, \d+ unchanged, 12 failed/)
+    expect(await client.getDocument('film-us-2019')).toMatchObject({runtimeMinutes: 116, poster})
+    const after = await snapshot('folder')
+    // Only the film got a new revision.
+    expect(after.filter((document, index) => document._rev !== before[index]!._rev).map((document) => document._id)).toStrictEqual(['film-us-2019'])
   })
 })

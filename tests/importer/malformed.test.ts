@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ImportError, importReview} from '../../importer/index'
-import {run} from '../../scripts/seed'
+import {runSeed as run} from '../../importer/command'
 import {FakeDataset, testDeps} from './fakes'
 
 let dir: string
@@ -90,7 +90,10 @@ describe('malformed review files', () => {
   })
 
   it('reject an unreadable date and an update before publication', async () => {
-    await expectRejected(VALID.replace('Aug 8, 2014', '2014-08-08'), (file) => `${file}:3: unreadable date "2014-08-08" in the Published line (expected e.g. "Aug 8, 2014")`)
+    await expectRejected(
+      VALID.replace('Aug 8, 2014', '8/8/2014'),
+      (file) => `${file}:3: unreadable date "8/8/2014" in the Published line (expected e.g. "Aug 8, 2014", "August 8, 2014", "8 August 2014" or "2014-08-08")`,
+    )
     await expectRejected(
       VALID.replace('Aug 8, 2014', 'Aug 8, 2014 |Updated: Aug 7, 2014'),
       (file) => `${file}:3: the Updated date 2014-08-07 is before the Published date 2014-08-08`,
@@ -117,7 +120,7 @@ describe('malformed review files', () => {
   })
 
   it('reject an unknown genre', async () => {
-    await expectRejected(VALID.replace('Genre Drama', 'Genre Drama, Mumblecore'), (file) => `${file}:7: unknown genre "Mumblecore" (known: Action, Adventure, Animation, Biography, Comedy, Crime, Documentary, Drama, Family, Fantasy, History, Horror, Music, Musical, Mystery, Romance, Science Fiction, Thriller, War, Western)`)
+    await expectRejected(VALID.replace('Genre Drama', 'Genre Drama, Mumblecore'), (file) => `${file}:7: unknown genre "Mumblecore" in the Genre line (known: Action, Adventure, Animation, Biography, Comedy, Crime, Documentary, Drama, Family, Fantasy, History, Horror, Music, Musical, Mystery, Romance, Science Fiction, Thriller, War, Western)`)
   })
 
   it('reject a missing file', async () => {

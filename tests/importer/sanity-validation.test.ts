@@ -1,7 +1,12 @@
 import type {SanityDocument} from 'sanity'
 import {describe, expect, it} from 'vitest'
 
-import {importReview, parseFacts, type ImportedDocument} from '../../importer/index'
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {defaultSeedDeps} from '../../importer/command'
+import {loadReview} from '../../importer/files'
+import {Combined, ImportError, importReview, parseFacts, type ImportedDocument} from '../../importer/index'
 import herFacts from '../../seed/her-2013.facts'
 import {validateDocuments} from '../helpers/validate'
 import {ARRIVAL_FILE, HER_FACTS_FILE, HER_FILE, readText} from './support'
@@ -20,6 +25,24 @@ describe('documents emitted by the importer', () => {
     expect(byId.get('person-amy-adams')).toBeDefined()
     const documents = [...byId.values()]
     expect(documents).toHaveLength(her.documents.length + arrival.documents.length - 1)
+    expect(await validateDocuments(documents)).toStrictEqual([])
+  })
+
+  it('pass it for every review of the corpus that imports, combined as one folder import would', async () => {
+    const combined = new Combined()
+    const dir = 'tests/fixtures/reviews'
+    let imported = 0
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.txt')).sort()) {
+      try {
+        const loaded = await loadReview(join(dir, name), defaultSeedDeps())
+        combined.add(loaded.result, name)
+        imported++
+      } catch (error) {
+        if (!(error instanceof ImportError)) throw error
+      }
+    }
+    expect(imported).toBeGreaterThanOrEqual(10)
+    const documents = combined.documents().map(asStored)
     expect(await validateDocuments(documents)).toStrictEqual([])
   })
 

@@ -8,7 +8,7 @@ import {promisify} from 'node:util'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {importReview, parseFacts, toNdjson} from '../../importer/index'
-import {DEFAULT_REVIEW_FILE, defaultDeps, parseSeedArgs, run, USAGE} from '../../scripts/seed'
+import {DEFAULT_REVIEW_FILE, runSeed as run, sanityDatasetClient} from '../../importer/command'
 import herFacts from '../../seed/her-2013.facts'
 import {FakeDataset, testDeps} from './fakes'
 import {ARRIVAL_FILE, HER_FACTS_FILE, HER_FILE, readText} from './support'
@@ -22,27 +22,6 @@ afterEach(() => {
 })
 
 const herNdjson = () => toNdjson(importReview(readText(HER_FILE), {fileName: HER_FILE, facts: parseFacts(herFacts)}).documents)
-
-describe('seed command arguments', () => {
-  it('defaults to the Her review and the dataset', () => {
-    expect(parseSeedArgs([])).toStrictEqual({kind: 'run', options: {file: DEFAULT_REVIEW_FILE, dryRun: false}})
-    expect(DEFAULT_REVIEW_FILE).toBe(HER_FILE)
-  })
-
-  it('reads --file, --facts, --out and --dry-run', () => {
-    expect(parseSeedArgs(['--file', 'a.txt', '--facts', 'a.facts.ts', '--out', 'a.ndjson', '--dry-run'])).toStrictEqual({
-      kind: 'run',
-      options: {file: 'a.txt', facts: 'a.facts.ts', out: 'a.ndjson', dryRun: true},
-    })
-  })
-
-  it('answers --help with the usage and refuses unknown options', () => {
-    expect(parseSeedArgs(['--help'])).toStrictEqual({kind: 'help'})
-    expect(USAGE).toContain('--dry-run')
-    expect(parseSeedArgs(['--nope'])).toMatchObject({kind: 'error'})
-    expect(parseSeedArgs(['stray.txt'])).toStrictEqual({kind: 'error', message: 'unexpected argument "stray.txt"'})
-  })
-})
 
 describe('seed --out (NDJSON)', () => {
   it('writes the documents as NDJSON without contacting a dataset, finding the facts by convention', async () => {
@@ -129,7 +108,7 @@ describe('seed to a dataset', () => {
     const io = testDeps(dataset)
     expect(await run({file: HER_FILE, dryRun: false}, io.deps)).toBe(0)
     expect(dataset.commits).toHaveLength(1)
-    expect(dataset.commits[0]!.map((document) => document._id)).toStrictEqual(
+    expect(dataset.writtenIds(0)).toStrictEqual(
       herNdjson()
         .trim()
         .split('\n')
@@ -158,7 +137,7 @@ describe('seed to a dataset', () => {
     dataset.documents.delete('person-brian-cox')
     const io = testDeps(dataset)
     expect(await run({file: HER_FILE, dryRun: false}, io.deps)).toBe(0)
-    expect(dataset.commits[1]!.map((document) => document._id)).toStrictEqual(['person-brian-cox', 'film-her-2013'])
+    expect(dataset.writtenIds(1)).toStrictEqual(['person-brian-cox', 'film-her-2013'])
     expect(dataset.documents.get('film-her-2013')!.title).toBe('Her')
     expect(io.stdout()).toContain('created    person-brian-cox\n')
     expect(io.stdout()).toContain('replaced   film-her-2013\n')
@@ -204,7 +183,7 @@ describe('seed to a dataset', () => {
     })
     const io = testDeps(undefined, {
       target: () => ({kind: 'lake', projectId: 'local', dataset: 'production', token: 't', apiHost: `http://127.0.0.1:${port}`}),
-      createClient: defaultDeps().createClient,
+      createClient: sanityDatasetClient,
     })
     expect(await run({file: HER_FILE, dryRun: false}, io.deps)).toBe(1)
     expect(io.stderr()).toMatch(/^error: cannot reach the local lake at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Start it with "npm run lake" \(or "npm start"/)
@@ -212,19 +191,33 @@ describe('seed to a dataset', () => {
 })
 
 // Spawning node with tsx takes a second or more; allow for a busy machine.
-describe('the seed entry point', {timeout: 30_000}, () => {
+describe('the seed entry point (scripts/seed.ts, run as a process)', {timeout: 60_000}, () => {
   const exec = promisify(execFile)
   const seed = (args: string[]) =>
-    exec(process.execPath, ['--import', 'tsx', 'scripts/seed.ts', ...args], {env: {...process.env, SANITY_PROJECT_ID: ''}}).then(
+    exec(process.execPath, ['--import', 'tsx', 'scripts/seed.ts', ...args], {env: {...process.env, SANITY_PROJECT_ID: '', CI: ''}}).then(
       ({stdout, stderr}) => ({code: 0, stdout, stderr}),
       (error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
     )
 
-  it('prints usage for --help and exits 0', async () => {
-    expect(await seed(['--help'])).toStrictEqual({code: 0, stdout: USAGE, stderr: ''})
+  it('prints usage naming every option for --help and exits 0', async () => {
+    const help = await seed(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stderr).toBe('')
+    expect(help.stdout).toMatch(/^Usage: npm run seed -- /)
+    for (const option of ['--file', '--dir', '--facts', '--out', '--dry-run', '--help']) expect(help.stdout).toContain(option)
   })
 
-  it('exits 1 naming the file and line for malformed input, and exits 2 for a bad option', async () => {
+  it('imports the Her review with its facts by default', async () => {
+    const out = join(dir, 'her.ndjson')
+    expect(await seed(['--out', out])).toStrictEqual({
+      code: 0,
+      stdout: `Using film facts from ${HER_FACTS_FILE}\nWrote 20 documents to ${out}\n`,
+      stderr: '',
+    })
+    expect(readFileSync(out, 'utf8')).toBe(herNdjson())
+  })
+
+  it('exits 1 naming the file and line for malformed input', async () => {
     const file = join(dir, 'bad.txt')
     const out = join(dir, 'bad.ndjson')
     writeFileSync(file, 'Her (2013)\n\nPublished: Feb 30, 2014\n')
@@ -234,6 +227,22 @@ describe('the seed entry point', {timeout: 30_000}, () => {
       stderr: `error: ${file}:3: impossible date "Feb 30, 2014" in the Published line\n`,
     })
     expect(readdirSync(dir)).toStrictEqual(['bad.txt'])
-    expect((await seed(['--frobnicate'])).code).toBe(2)
+  })
+
+  it('exits 2 with the usage for an unknown option, a stray argument, --file with --dir, and --facts with --dir', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--frobnicate'], "error: Unknown option '--frobnicate'"],
+      [['stray.txt'], 'error: unexpected argument "stray.txt"'],
+      [['--file', 'a.txt', '--dir', 'b'], 'error: give --file or --dir, not both'],
+      [['--dir', 'b', '--facts', 'b.facts.ts'], 'error: --facts goes with --file; in a folder each review uses <film-slug>.facts.ts next to it'],
+      [['--out', ''], 'error: --out needs a path'],
+    ]
+    const results = await Promise.all(cases.map(([args]) => seed(args)))
+    results.forEach((result, index) => {
+      expect(result.code).toBe(2)
+      expect(result.stdout).toBe('')
+      expect(result.stderr.split('\n')[0]).toContain(cases[index]![1])
+      expect(result.stderr).toContain('Usage: npm run seed')
+    })
   })
 })

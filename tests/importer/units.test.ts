@@ -25,9 +25,25 @@ describe('id and slug conventions', () => {
     ).toStrictEqual(['hoyte-van-hoytema', 'amelie', 'johann-johannsson', 'strasse', 'theodores-letters', 'her', 'wall-e'])
   })
 
-  it('slugify gives text without Latin letters a stable hashed slug and caps long slugs at 96 characters', () => {
-    expect(slugify('是枝裕和')).toMatch(/^x-[0-9a-f]{10}$/)
-    expect(slugify('是枝裕和')).toBe(slugify('是枝裕和'))
+  it('slugify transliterates every script to readable words, one per Han or Hangul syllable', () => {
+    expect(
+      ['是枝裕和', '봉준호', 'Bong Joon-ho', 'bell hooks', "Lupita Nyong'o", 'Guillermo del Toro', 'Андрей Тарковский', 'Θόδωρος Αγγελόπουλος', 'アニメ'].map(slugify),
+    ).toStrictEqual([
+      'shi-zhi-yu-he',
+      'bong-jun-ho',
+      'bong-joon-ho',
+      'bell-hooks',
+      'lupita-nyongo',
+      'guillermo-del-toro',
+      'andrey-tarkovskiy',
+      'thodoros-aggelopoylos',
+      'anime',
+    ])
+  })
+
+  it('slugify hashes text with nothing to transliterate and caps long slugs at 96 characters', () => {
+    expect(slugify('\u200b')).toMatch(/^x-[0-9a-f]{10}$/)
+    expect(slugify('\u200b')).toBe(slugify('\u200b'))
     const long = slugify('word '.repeat(40))
     expect(long.length).toBeLessThanOrEqual(96)
     expect(long).toMatch(/^word(-word)*$/)
@@ -55,14 +71,21 @@ describe('id and slug conventions', () => {
 })
 
 describe('parsing details', () => {
-  it('reads "Mon D, YYYY" dates, abbreviated or in full, as ISO dates', () => {
-    expect(['Aug 8, 2014', 'Sep 11, 2023', 'Sept 1, 2020', 'February 29, 2024', 'dec. 31 1999'].map((date) => parseDate(date, 'x', 'f', 1))).toStrictEqual([
-      '2014-08-08',
-      '2023-09-11',
-      '2020-09-01',
-      '2024-02-29',
-      '1999-12-31',
-    ])
+  it('reads the site’s "Mon D, YYYY" dates, full month names, day-first and ISO dates', () => {
+    expect(
+      ['Aug 8, 2014', 'Sep 11, 2023', 'Sept 1, 2020', 'February 29, 2024', 'dec. 31 1999', '8 August 2014', '2014-08-08'].map((date) =>
+        parseDate(date, 'x', 'f', 1),
+      ),
+    ).toStrictEqual(['2014-08-08', '2023-09-11', '2020-09-01', '2024-02-29', '1999-12-31', '2014-08-08', '2014-08-08'])
+  })
+
+  it('refuses numeric dates whose day and month order is unknown, and impossible ISO dates', () => {
+    expect(() => parseDate('08/09/2014', 'the Published line', 'f.txt', 3)).toThrow(
+      'f.txt:3: unreadable date "08/09/2014" in the Published line (expected e.g. "Aug 8, 2014", "August 8, 2014", "8 August 2014" or "2014-08-08")',
+    )
+    expect(() => parseDate('2023-02-29', 'the Published line', 'f.txt', 3)).toThrow('f.txt:3: impossible date "2023-02-29" in the Published line')
+    expect(() => parseDate('2023-13-01', 'the Published line', 'f.txt', 3)).toThrow('f.txt:3: impossible date "2023-13-01" in the Published line')
+    expect(() => parseDate('Foo 1, 2020', 'the Published line', 'f.txt', 3)).toThrow('unreadable date "Foo 1, 2020"')
   })
 
   it('tells headings from short paragraphs', () => {

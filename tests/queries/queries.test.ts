@@ -115,11 +115,16 @@ describe('filmPageQuery', () => {
     expect(page).toEqual({
       _id: 'film-her-2013',
       title: 'Her',
+      originalTitle: null,
       slug: 'her-2013',
       releaseYear: 2013,
+      productionYear: 2013,
       logline:
         'A lonely writer develops an unlikely relationship with his newly purchased operating system that’s designed to meet his every need.',
       genres: ['drama', 'romance', 'science-fiction'],
+      runtimeMinutes: 126,
+      countries: ['US'],
+      languages: ['en'],
       poster: null,
       directors: [person('spike-jonze', 'Spike Jonze')],
       crew: [

@@ -225,6 +225,57 @@ describe('film rules', () => {
   })
 })
 
+describe('film details the importer reads (original title, production year, runtime, countries, languages)', () => {
+  const details = {
+    originalTitle: 'Her',
+    productionYear: 2012,
+    runtimeMinutes: 126,
+    countries: ['US', 'SUHH'],
+    languages: ['en', 'yue', 'zxx'],
+  }
+
+  it('accepts every field at its bounds, former countries and the no-dialogue language', async () => {
+    expect(await markersFor({...film, ...details})).toEqual([])
+    expect(await markersFor({...film, productionYear: 1888, runtimeMinutes: 1})).toEqual([])
+    expect(await markersFor({...film, productionYear: film.releaseYear, runtimeMinutes: 10_000})).toEqual([])
+  })
+
+  const cases: Array<[string, Partial<Doc>, Array<[string, string]>]> = [
+    ['an original title over 200 characters', {originalTitle: 'x'.repeat(201)}, [['originalTitle', 'An original title must be at most 200 characters.']]],
+    ['a production year after the release year', {productionYear: 2014}, [['productionYear', 'The production year must be between 1888 and 2013, the release year.']]],
+    ['a production year before cinema', {productionYear: 1887}, [['productionYear', 'The production year must be between 1888 and 2013, the release year.']]],
+    ['a fractional production year', {productionYear: 2012.5}, [['productionYear', 'The production year must be a whole number.']]],
+    ['a runtime of zero', {runtimeMinutes: 0}, [['runtimeMinutes', 'The runtime must be between 1 and 10000 minutes.']]],
+    ['a runtime over 10,000 minutes', {runtimeMinutes: 10_001}, [['runtimeMinutes', 'The runtime must be between 1 and 10000 minutes.']]],
+    [
+      'a fractional runtime',
+      {runtimeMinutes: 90.5},
+      [['runtimeMinutes', 'The runtime must be a whole number of minutes.']],
+    ],
+    ['a country outside the list', {countries: ['US', 'XX']}, [['countries[1]', 'Pick the country from the list.']]],
+    ['a language outside the list', {languages: ['klingon']}, [['languages[0]', 'Pick the language from the list.']]],
+    [
+      'a repeated country on each copy',
+      {countries: ['FR', 'FR']},
+      [
+        ['countries[0]', 'List each country once.'],
+        ['countries[1]', 'List each country once.'],
+      ],
+    ],
+    [
+      'a repeated language on each copy',
+      {languages: ['en', 'en']},
+      [
+        ['languages[0]', 'List each language once.'],
+        ['languages[1]', 'List each language once.'],
+      ],
+    ],
+  ]
+  it.each(cases)('rejects %s with a clear message', async (_name, change, expected) => {
+    expect(await markersFor({...film, ...change})).toEqual(expected.map(([path, message]) => error(film._id, path, message)))
+  })
+})
+
 describe('person rules', () => {
   const cases: Array<[string, Partial<Doc>, string, string]> = [
     ['a missing name', {name: undefined}, 'name', 'A person needs a name.'],

@@ -1,0 +1,418 @@
+/**
+ * The seed/import command as a library: `runSeed(options, deps)` imports one review
+ * file or a folder of them into a dataset (one transaction per review) or into one
+ * NDJSON file. `scripts/seed.ts` parses the arguments and calls it; `npm start` uses
+ * `seedOnStart` (./seed-on-start) instead, which never overwrites anything.
+ */
+import {existsSync} from 'node:fs'
+import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {basename, dirname, join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+import {createClient, type Mutation as ClientMutation} from '@sanity/client'
+
+import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
+import {Combined} from './combine'
+import {ImportError} from './errors'
+import {loadReview, reviewFilesIn, type LoadedReview, type ReviewFiles} from './files'
+import {toNdjson} from './ndjson'
+import {barProgress, lineProgress, type ProgressReporter, type TerminalStream} from './progress'
+import {deepEqual, fetchStored, mutationsFor, planSync, type DatasetClient, type SyncAction, type SyncStep} from './sync'
+import type {ImportedDocument, ImportResult} from './types'
+
+export const DEFAULT_REVIEW_FILE = 'seed/her-2013-user-review.txt'
+
+export interface SeedOptions {
+  /** One review file (the default when neither `file` nor `dir` is given). */
+  file?: string
+  /** A folder: every `*.txt` in it is a review. */
+  dir?: string
+  /** Facts for `file` (a folder's reviews find theirs by convention). */
+  facts?: string
+  /** Write NDJSON here instead of writing to a dataset. */
+  out?: string
+  dryRun: boolean
+}
+
+export interface SeedDeps extends ReviewFiles {
+  writeFile(path: string, data: string): Promise<void>
+  rename(from: string, to: string): Promise<void>
+  remove(path: string): Promise<void>
+  mkdir(path: string): Promise<void>
+  target(): SanityTarget
+  createClient(target: SanityTarget): DatasetClient
+  stdout(text: string): void
+  stderr(text: string): void
+  /** The folder-import display: a bar on a terminal, one line per file elsewhere, writing to `output`. */
+  progress(totalFiles: number, output: {stdout(text: string): void; stderr(text: string): void}): ProgressReporter
+  now(): number
+}
+
+/** Counts per document id over a whole run: a document counts once, by the strongest thing done to it. */
+class Tally {
+  private readonly actions = new Map<string, SyncAction>()
+  failed = 0
+
+  add(steps: readonly SyncStep[]): void {
+    for (const step of steps) {
+      const previous = this.actions.get(step.id)
+      if (previous === 'create' || (previous === 'replace' && step.action === 'unchanged')) continue
+      this.actions.set(step.id, step.action)
+    }
+  }
+
+  count(action: SyncAction): number {
+    return [...this.actions.values()].filter((value) => value === action).length
+  }
+}
+
+const VERBS = {
+  wet: {create: 'created', replace: 'replaced', unchanged: 'unchanged'},
+  dry: {create: 'would create', replace: 'would replace', unchanged: 'unchanged'},
+} as const
+
+/** "1 document", "20 documents". */
+function documentCount(count: number): string {
+  return `${count} document${count === 1 ? '' : 's'}`
+}
+
+function stepSummary(steps: readonly SyncStep[], dryRun: boolean): string {
+  const verbs = dryRun ? VERBS.dry : VERBS.wet
+  const count = (action: SyncAction) => steps.filter((step) => step.action === action).length
+  return `${documentCount(steps.length)} (${(['create', 'replace', 'unchanged'] as const).map((action) => `${count(action)} ${verbs[action]}`).join(', ')})`
+}
+
+/** A line per document (only the changed ones with `changedOnly`), then notes about drafts. */
+function planLines(plan: readonly SyncStep[], dryRun: boolean, options: {changedOnly?: boolean} = {}): string[] {
+  const verbs = dryRun ? VERBS.dry : VERBS.wet
+  const width = Math.max(...Object.values(verbs).map((verb) => verb.length))
+  return [
+    ...plan
+      .filter((step) => !options.changedOnly || step.action !== 'unchanged')
+      .map((step) => `${verbs[step.action].padEnd(width)}  ${step.id}\n`),
+    ...draftNotes(plan),
+  ]
+}
+
+function draftNotes(plan: readonly SyncStep[]): string[] {
+  return plan
+    .filter((step) => step.hasDraft && step.action !== 'unchanged')
+    .map((step) => `note: drafts.${step.id} (an editor's unpublished changes) was left as it is; publishing it would undo this import's changes to ${step.id}\n`)
+}
+
+/** Runs one import; returns the process exit code (0 all imported, 1 something failed). */
+export async function runSeed(options: SeedOptions, deps: SeedDeps): Promise<number> {
+  if (options.dir === undefined) return runOne(options, deps)
+  return runFolder({...options, dir: options.dir}, deps)
+}
+
+/** One file: everything or nothing, with a line per document. */
+async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
+  const file = options.file ?? DEFAULT_REVIEW_FILE
+  let loaded: LoadedReview
+  try {
+    loaded = await loadReview(file, deps, options.facts === undefined ? {} : {facts: options.facts})
+  } catch (error) {
+    if (error instanceof ImportError) {
+      deps.stderr(`error: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+  if (loaded.factsFile) deps.stdout(`Using film facts from ${loaded.factsFile}\n`)
+  const {documents} = loaded.result
+
+  if (options.out !== undefined) {
+    const stored = await readExisting(options.out, deps)
+    if (stored instanceof ImportError) {
+      deps.stderr(`error: ${stored.message}\n`)
+      return 1
+    }
+    if (options.dryRun) {
+      for (const line of planLines(planSync(documents, stored), true)) deps.stdout(line)
+      deps.stdout(`Dry run: ${options.out} was not written.\n`)
+      return 0
+    }
+    await writeAtomically(options.out, toNdjson(documents), deps)
+    deps.stdout(`Wrote ${documents.length} documents to ${options.out}\n`)
+    return 0
+  }
+
+  const target = deps.target()
+  const client = deps.createClient(target)
+  let plan: SyncStep[]
+  try {
+    plan = planSync(documents, await fetchStored(client, documents.map((document) => document._id)))
+    const mutations = mutationsFor(plan)
+    if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
+  } catch (error) {
+    deps.stderr(`error: ${describeBackendError(error, target)}\n`)
+    return 1
+  }
+  for (const line of planLines(plan, options.dryRun)) deps.stdout(line)
+  const where = describeTarget(target)
+  if (options.dryRun) {
+    deps.stdout(`Dry run: nothing was written to ${where}.\n`)
+  } else {
+    const changed = plan.filter((step) => step.action !== 'unchanged').length
+    deps.stdout(
+      changed === 0
+        ? `Everything in ${where} is already up to date.\n`
+        : `Wrote ${changed} of ${plan.length} documents to ${where} in one transaction.\n`,
+    )
+  }
+  return 0
+}
+
+/**
+ * A folder: each review in its own transaction, so a bad file is reported and skipped
+ * while the others import. People and films shared by several reviews are combined.
+ */
+async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): Promise<number> {
+  const started = deps.now()
+  if (options.facts !== undefined) {
+    deps.stderr('error: --facts names the facts of one review; with --dir each review uses <film-slug>.facts.ts next to it\n')
+    return 2
+  }
+  let files: string[]
+  try {
+    files = await reviewFilesIn(options.dir, deps)
+  } catch (error) {
+    if (error instanceof ImportError) {
+      deps.stderr(`error: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+  if (files.length === 0) {
+    deps.stderr(`error: ${options.dir}: no review files (*.txt) in this folder\n`)
+    return 1
+  }
+
+  const tally = new Tally()
+  const combined = new Combined()
+  const progress = deps.progress(files.length, deps)
+  const usedFacts = new Map<string, {titles: string[]; matched: Set<string>}>()
+  const stored = options.out === undefined ? undefined : await readExisting(options.out, deps)
+  if (stored instanceof ImportError) {
+    deps.stderr(`error: ${stored.message}\n`)
+    return 1
+  }
+  const target = options.out === undefined ? deps.target() : undefined
+  const client = target ? deps.createClient(target) : undefined
+  // What this run already wrote (or found up to date), so shared documents are written once.
+  const ensured = new Map<string, ImportedDocument>()
+  let fatal: string | undefined
+
+  for (const fileName of files) {
+    if (fatal !== undefined) {
+      tally.failed++
+      progress.file({fileName, ok: false, error: `${fileName}: not imported: ${fatal}`})
+      continue
+    }
+    let loaded: LoadedReview
+    try {
+      loaded = await loadReview(fileName, deps)
+      combined.add(loaded.result, fileName)
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error
+      tally.failed++
+      progress.file({fileName, ok: false, error: error.message})
+      continue
+    }
+    noteOverrides(loaded, usedFacts)
+    const documents = documentsToWrite(combined, loaded.result, ensured)
+    if (!client || !target) {
+      // NDJSON: the plan against the existing file only feeds the summary.
+      const steps = planSync(documents, stored ?? new Map())
+      tally.add(steps)
+      for (const document of documents) ensured.set(document._id, document)
+      if (options.dryRun) for (const line of planLines(steps, true, {changedOnly: true})) progress.note(line)
+      progress.file({fileName, ok: true, documents: documents.length, summary: documentCount(documents.length)})
+      continue
+    }
+    try {
+      const steps = planSync(documents, await fetchStored(client, documents.map((document) => document._id)))
+      const mutations = mutationsFor(steps)
+      if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
+      tally.add(steps)
+      for (const document of documents) ensured.set(document._id, document)
+      const lines = options.dryRun ? planLines(steps, true, {changedOnly: true}) : draftNotes(steps)
+      for (const line of lines) progress.note(line)
+      progress.file({fileName, ok: true, documents: documents.length, summary: stepSummary(steps, options.dryRun)})
+    } catch (error) {
+      tally.failed++
+      const message = describeBackendError(error, target)
+      progress.file({fileName, ok: false, error: `${fileName}: ${message}`})
+      // An unreachable or refusing backend fails every file alike: say it once per file, try no more.
+      if (isFatalBackendError(error)) fatal = message
+    }
+  }
+  progress.done()
+
+  for (const [factsFile, {titles, matched}] of usedFacts) {
+    for (const title of titles) {
+      if (!matched.has(title)) deps.stderr(`warning: ${factsFile}: reviews[] has an entry for "${title}", but no review with that title was imported\n`)
+    }
+  }
+  if (options.out !== undefined && !options.dryRun) {
+    const documents = combined.documents()
+    await writeAtomically(options.out, toNdjson(documents), deps)
+    deps.stdout(`Wrote ${documents.length} documents from ${files.length - tally.failed} of ${files.length} files to ${options.out}\n`)
+  }
+  const verbs = options.dryRun ? VERBS.dry : VERBS.wet
+  const seconds = ((deps.now() - started) / 1000).toFixed(1)
+  deps.stdout(
+    `Summary: ${tally.count('create')} ${verbs.create}, ${tally.count('replace')} ${verbs.replace}, ${tally.count('unchanged')} unchanged, ${tally.failed} failed (${files.length} file${files.length === 1 ? '' : 's'} in ${seconds} s)\n`,
+  )
+  if (options.dryRun) deps.stdout(`Dry run: nothing was written to ${options.out ?? (target ? describeTarget(target) : '')}.\n`)
+  return tally.failed > 0 ? 1 : 0
+}
+
+/**
+ * A review's documents as combined so far (its people, the people its film credits,
+ * the film, the review), less what this run already wrote in the same form.
+ */
+function documentsToWrite(combined: Combined, result: ImportResult, ensured: ReadonlyMap<string, ImportedDocument>): ImportedDocument[] {
+  return combined.documentsFor(result).filter((document) => {
+    const done = ensured.get(document._id)
+    return done === undefined || !deepEqual(done, document)
+  })
+}
+
+function noteOverrides(loaded: LoadedReview, used: Map<string, {titles: string[]; matched: Set<string>}>): void {
+  if (!loaded.factsFile || !loaded.facts?.reviews) return
+  const entry = used.get(loaded.factsFile) ?? {titles: loaded.facts.reviews.map((review) => review.title), matched: new Set<string>()}
+  if (loaded.parsed.overrides) entry.matched.add(loaded.parsed.overrides.title)
+  used.set(loaded.factsFile, entry)
+}
+
+function describeTarget(target: SanityTarget): string {
+  return `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+}
+
+/** The documents of an existing NDJSON file by id (what `--out --dry-run` compares with). */
+async function readExisting(path: string, deps: SeedDeps): Promise<Map<string, {_id: string}> | ImportError> {
+  if (!(await deps.exists(path))) return new Map()
+  const text = new TextDecoder().decode(await deps.readFile(path))
+  const documents = new Map<string, {_id: string}>()
+  const lines = text.split('\n')
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue
+    let document: unknown
+    try {
+      document = JSON.parse(line)
+    } catch {
+      return new ImportError('not NDJSON: this line is not a JSON document', {fileName: path, line: index + 1})
+    }
+    if (typeof document === 'object' && document !== null && '_id' in document && typeof document._id === 'string') {
+      documents.set(document._id, document as {_id: string})
+    }
+  }
+  return documents
+}
+
+/** Temp file + rename in the same folder: readers see the old file or the whole new one. */
+async function writeAtomically(path: string, data: string, deps: SeedDeps): Promise<void> {
+  await deps.mkdir(dirname(path) || '.')
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+  try {
+    await deps.writeFile(temporary, data)
+    await deps.rename(temporary, path)
+  } catch (error) {
+    await deps.remove(temporary).catch(() => undefined)
+    throw error
+  }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'])
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (typeof current !== 'object') break
+    const code = 'code' in current ? current.code : undefined
+    if (typeof code === 'string') return code
+    current = 'cause' in current ? current.cause : undefined
+  }
+  return undefined
+}
+
+function statusCode(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number'
+    ? error.statusCode
+    : undefined
+}
+
+function isUnreachable(error: unknown): boolean {
+  const code = errorCode(error)
+  const message = error instanceof Error ? error.message : String(error)
+  return (code !== undefined && UNREACHABLE_CODES.has(code)) || /ECONNREFUSED|fetch failed|socket hang up/i.test(message)
+}
+
+function isFatalBackendError(error: unknown): boolean {
+  const status = statusCode(error)
+  return isUnreachable(error) || status === 401 || status === 403
+}
+
+/** Turns client failures into advice; each transaction is atomic, so nothing of it was written. */
+export function describeBackendError(error: unknown, target: SanityTarget): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const code = errorCode(error)
+  const host = target.kind === 'lake' ? target.apiHost : (target.apiHost ?? 'https://api.sanity.io')
+  if (isUnreachable(error)) {
+    return target.kind === 'lake'
+      ? `cannot reach the local lake at ${host} (${code ?? message}). Start it with "npm run lake" (or "npm start" for the lake and the Studio), then run the seed again. Nothing was written.`
+      : `cannot reach ${host} for project ${target.projectId} (${code ?? message}). Check the network and SANITY_API_HOST. Nothing was written.`
+  }
+  const status = statusCode(error)
+  if (status === 401 || status === 403) {
+    return target.kind === 'lake'
+      ? `the local lake at ${host} refused the request (${status}: ${message}). The token comes from .lake/token, written when the lake first starts ("npm run lake"), or from SANITY_API_WRITE_TOKEN. Nothing was written.`
+      : `project ${target.projectId} refused the request (${status}: ${message}). SANITY_API_WRITE_TOKEN must be a token with write access to dataset ${target.dataset}. Nothing was written.`
+  }
+  if (status === 409) {
+    return `a document changed in dataset ${target.dataset} while this import ran (${message}). Run the seed again. Nothing of this review was written.`
+  }
+  return `writing to dataset ${target.dataset} failed: ${message}. Nothing of this review was written.`
+}
+
+/** A dataset client over `@sanity/client` that sees drafts (to leave them alone) and writes atomically. */
+export function sanityDatasetClient(target: SanityTarget): DatasetClient {
+  // Fail fast against the local lake: retrying a refused connection only delays the hint.
+  const client = createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})})
+  return {
+    fetch: <R>(query: string, params: Record<string, unknown>) => client.fetch<R>(query, params),
+    mutate: async (mutations) => {
+      // The shapes are Sanity's own; the client's types want index signatures.
+      await client.mutate(mutations as unknown as ClientMutation[], {returnDocuments: false, visibility: 'sync'})
+    },
+  }
+}
+
+/** Real files, the real client, the process's output; a bar on a terminal unless CI is set. */
+export function defaultSeedDeps(options: {terminal?: TerminalStream} = {}): SeedDeps {
+  const terminal = options.terminal ?? (process.stdout as TerminalStream)
+  const deps: SeedDeps = {
+    readFile: async (path) => new Uint8Array(await readFile(path)),
+    exists: async (path) => existsSync(path),
+    listDir: (path) => readdir(path),
+    loadFacts: async (path) => {
+      const module: unknown = await import(pathToFileURL(resolve(path)).href)
+      return typeof module === 'object' && module !== null && 'default' in module ? module.default : module
+    },
+    writeFile: (path, data) => writeFile(path, data, 'utf8'),
+    rename: (from, to) => rename(from, to),
+    remove: (path) => rm(path, {force: true}),
+    mkdir: async (path) => {
+      await mkdir(path, {recursive: true})
+    },
+    target: () => resolveTarget(),
+    createClient: sanityDatasetClient,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    progress: (totalFiles, output) =>
+      terminal.isTTY === true && !process.env.CI ? barProgress(terminal, totalFiles, output) : lineProgress(output),
+    now: () => performance.now(),
+  }
+  return deps
+}
