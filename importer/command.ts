@@ -11,6 +11,7 @@ import {pathToFileURL} from 'node:url'
 
 import {createClient, type Mutation as ClientMutation} from '@sanity/client'
 
+import {describeBackendError, isFatalBackendError} from '../lib/backend-error'
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {Combined} from './combine'
 import {ImportError} from './errors'
@@ -146,7 +147,7 @@ async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
     const mutations = mutationsFor(plan)
     if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
   } catch (error) {
-    deps.stderr(`error: ${describeBackendError(error, target)}\n`)
+    deps.stderr(`error: ${describeBackendError(error, target, SEED_WORDING)}\n`)
     return 1
   }
   for (const line of planLines(plan, options.dryRun)) deps.stdout(line)
@@ -242,7 +243,7 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       progress.file({fileName, ok: true, documents: documents.length, summary: stepSummary(steps, options.dryRun)})
     } catch (error) {
       tally.failed++
-      const message = describeBackendError(error, target)
+      const message = describeBackendError(error, target, SEED_WORDING)
       progress.file({fileName, ok: false, error: `${fileName}: ${message}`})
       // An unreachable or refusing backend fails every file alike: say it once per file, try no more.
       if (isFatalBackendError(error)) fatal = message
@@ -325,56 +326,8 @@ async function writeAtomically(path: string, data: string, deps: SeedDeps): Prom
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'])
-
-function errorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== 'object') break
-    const code = 'code' in current ? current.code : undefined
-    if (typeof code === 'string') return code
-    current = 'cause' in current ? current.cause : undefined
-  }
-  return undefined
-}
-
-function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number'
-    ? error.statusCode
-    : undefined
-}
-
-function isUnreachable(error: unknown): boolean {
-  const code = errorCode(error)
-  const message = error instanceof Error ? error.message : String(error)
-  return (code !== undefined && UNREACHABLE_CODES.has(code)) || /ECONNREFUSED|fetch failed|socket hang up/i.test(message)
-}
-
-function isFatalBackendError(error: unknown): boolean {
-  const status = statusCode(error)
-  return isUnreachable(error) || status === 401 || status === 403
-}
-
-/** Turns client failures into advice; each transaction is atomic, so nothing of it was written. */
-export function describeBackendError(error: unknown, target: SanityTarget): string {
-  const message = error instanceof Error ? error.message : String(error)
-  const code = errorCode(error)
-  const host = target.kind === 'lake' ? target.apiHost : (target.apiHost ?? 'https://api.sanity.io')
-  if (isUnreachable(error)) {
-    return target.kind === 'lake'
-      ? `cannot reach the local lake at ${host} (${code ?? message}). Start it with "npm run lake" (or "npm start" for the lake and the Studio), then run the seed again. Nothing was written.`
-      : `cannot reach ${host} for project ${target.projectId} (${code ?? message}). Check the network and SANITY_API_HOST. Nothing was written.`
-  }
-  const status = statusCode(error)
-  if (status === 401 || status === 403) {
-    return target.kind === 'lake'
-      ? `the local lake at ${host} refused the request (${status}: ${message}). The token comes from .lake/token, written when the lake first starts ("npm run lake"), or from SANITY_API_WRITE_TOKEN. Nothing was written.`
-      : `project ${target.projectId} refused the request (${status}: ${message}). SANITY_API_WRITE_TOKEN must be a token with write access to dataset ${target.dataset}. Nothing was written.`
-  }
-  if (status === 409) {
-    return `a document changed in dataset ${target.dataset} while this import ran (${message}). Run the seed again. Nothing of this review was written.`
-  }
-  return `writing to dataset ${target.dataset} failed: ${message}. Nothing of this review was written.`
-}
+/** How the seed words backend failures: one review is one transaction. */
+const SEED_WORDING = {rerun: 'the seed', unit: 'this review'} as const
 
 /** A dataset client over `@sanity/client` that sees drafts (to leave them alone) and writes atomically. */
 export function sanityDatasetClient(target: SanityTarget): DatasetClient {

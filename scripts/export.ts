@@ -13,7 +13,7 @@ import {exportDataset} from '@sanity/export'
 
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type CliArgs, runIfEntry} from './cli'
-import {describeBackendError} from '../importer/command'
+import {describeBackendError} from '../lib/backend-error'
 
 export const USAGE = `Usage: npm run export -- --out <file.tar.gz> [--dataset <name>] [--no-assets] [--no-drafts] [--types <a,b>] [--dry-run]
 
@@ -114,7 +114,7 @@ export async function run(options: ExportOptions, deps: ExportDeps): Promise<num
       {assetTypes: ASSET_TYPES, types: types ?? null, drafts: options.drafts},
     )
   } catch (error) {
-    deps.stderr(`error: ${describeBackendError(error, target).replace('Nothing was written.', 'Nothing was exported.')}\n`)
+    deps.stderr(`error: ${describeBackendError(error, target, {rerun: 'the export'}).replace('Nothing was written.', 'Nothing was exported.')}\n`)
     return 1
   }
   const expectedAssets = options.assets ? counts.assets : 0

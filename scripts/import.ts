@@ -13,7 +13,7 @@ import {createClient, type Mutation, type SanityClient} from '@sanity/client'
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type Archive, ArchiveError, type AssetKind, formatPath, readArchive, readAssetBytes} from './dataset-archive'
 import {type CliArgs, runIfEntry} from './cli'
-import {describeBackendError} from '../importer/command'
+import {describeBackendError} from '../lib/backend-error'
 
 export const USAGE = `Usage: npm run import -- <file.tar.gz | file.ndjson> [--replace | --missing] [--dataset <name>] [--dry-run]
 
@@ -167,7 +167,7 @@ export async function run(options: ImportOptions, deps: ImportDeps): Promise<num
       return 1
     }
     const hint = options.mode === 'create' && /already exists/i.test(error instanceof Error ? error.message : '') ? ' Use --replace to overwrite existing documents, or --missing to skip them.' : ''
-    deps.stderr(`error: ${describeBackendError(error, target)}${hint}\n`)
+    deps.stderr(`error: ${describeBackendError(error, target, {rerun: 'the import'})}${hint}\n`)
     return 1
   } finally {
     await archive.cleanup()
