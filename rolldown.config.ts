@@ -31,6 +31,14 @@ export const entries = {
   studio: './entries/studio.ts',
 } as const
 
+/**
+ * Files the package loads itself and nobody imports: the lake's query worker, started by path
+ * (`new Worker(new URL('./query-worker.js', import.meta.url))`) from whichever file holds the pool.
+ */
+export const internalEntries = {
+  'query-worker': './lake/query-worker.ts',
+} as const
+
 export const outDir = 'pkg'
 
 const runtimeDependencies = new Set([
@@ -98,7 +106,7 @@ function nodeSqliteGuard(): Plugin {
 }
 
 export default defineConfig({
-  input: entries,
+  input: {...entries, ...internalEntries},
   platform: 'neutral',
   external,
   tsconfig: 'tsconfig.json',
@@ -111,6 +119,7 @@ export default defineConfig({
     format: 'esm',
     cleanDir: true,
     entryFileNames: '[name].js',
-    chunkFileNames: 'chunks/[name]-[hash].js',
+    // Chunks sit beside the entries so `./query-worker.js` resolves from the pool's chunk too.
+    chunkFileNames: '[name]-[hash].js',
   },
 })
