@@ -273,3 +273,44 @@ describe('export', () => {
     expect(anonymous.map((doc) => doc._id).filter((id) => id.includes('.'))).toEqual([])
   })
 })
+
+describe('deleting an asset that documents still use', () => {
+  const SEED_POSTER = readFileSync(join(import.meta.dirname, '../../seed/her-2013-poster.jpg'))
+
+  it('is refused with 409 naming the film while film-her-2013 shows it as its poster; the bytes stay until the reference goes', async () => {
+    const asset = await t.client.assets.upload('image', SEED_POSTER, {filename: 'her-2013-poster.jpg'})
+    const file = join(assetFolder(), 'images', `${sha1(SEED_POSTER)}-400x600.jpg`)
+    const poster = {_type: 'image', asset: {_type: 'reference', _ref: asset._id}, alt: 'An orange poster with a glowing circle and the word her'}
+    await t.client.createOrReplace({_id: 'film-her-2013', _type: 'film', title: 'Her', releaseYear: 2013, poster})
+
+    // The same answer whichever way the delete is asked for: by id, or by a query selection.
+    for (const mutation of [{delete: {id: asset._id}}, {delete: {query: '*[_type == "sanity.imageAsset" && sha1hash == $hash]', params: {hash: sha1(SEED_POSTER)}}}]) {
+      const response = await fetch(`${t.lake.url}/v${apiVersion}/data/mutate/test`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json'},
+        body: JSON.stringify({mutations: [mutation]}),
+      })
+      expect(response.status).toBe(409)
+      const body = (await response.json()) as {error: {items: Array<{error: Record<string, unknown>}>}}
+      expect(body.error.items.map((item) => item.error)).toEqual([
+        {
+          type: 'documentHasExistingReferencesError',
+          description: `Document "${asset._id}" cannot be deleted as there are references to it from "film-her-2013"; remove those references first (or make them weak)`,
+          id: asset._id,
+          referencingIDs: ['film-her-2013'],
+        },
+      ])
+    }
+    expect((await statusOf(t.client.delete(asset._id))).statusCode).toBe(409)
+    expect(readFileSync(file)).toEqual(SEED_POSTER)
+    expect((await fetch(asset.url)).status).toBe(200)
+    expect(await t.client.getDocument(asset._id)).toMatchObject({_id: asset._id, sha1hash: sha1(SEED_POSTER)})
+
+    // An editor removes the poster: now the asset can go, and its bytes go with it.
+    await t.client.patch('film-her-2013').unset(['poster']).commit()
+    await t.client.delete(asset._id)
+    expect(existsSync(file)).toBe(false)
+    expect((await fetch(asset.url)).status).toBe(404)
+    await t.client.delete('film-her-2013')
+  })
+})
