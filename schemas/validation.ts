@@ -10,7 +10,10 @@ export function hasContent(value: unknown): boolean {
   })
 }
 
-/** The last year a film may be released in: next year plus five (announced films). */
+/**
+ * The last release year a film may have: the current year + 6, i.e. five years after next year, so
+ * announced films fit (in 2026: 2032). The schema, the importer and the README all use this rule.
+ */
 export function latestReleaseYear(now: Date = new Date()): number {
   return now.getFullYear() + 6
 }
