@@ -3,6 +3,7 @@ import type {SanityClient} from '@sanity/client'
 import type {CommentStatus} from '../schemas/constants'
 import {bodyKindOf, decodeBody, readBodyLimited} from './body'
 import {clientAddressOf} from './client-address'
+import {errorResponse, jsonResponse} from './errors'
 import {isPublicId, privateCommentId} from './ids'
 import {SlidingWindowRateLimiter, type RateLimitOptions} from './rate-limit'
 import {isRecord, validateCommentInput, type FieldError} from './validation'
@@ -92,18 +93,16 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
 
   return async (request) => {
     if (request.method !== 'POST') {
-      return json(405, {error: 'method_not_allowed', message: 'Comments are submitted with POST.'}, {allow: ALLOW})
+      return errorResponse('methodNotAllowed', 'Comments are submitted with POST.', {headers: {allow: ALLOW}})
     }
 
     if (limiter) {
       const decision = await limiter.hit(clientKey(request), now().getTime())
       if (!decision.allowed) {
         const seconds = Math.ceil(decision.retryAfterMs / 1000)
-        return json(
-          429,
-          {error: 'rate_limited', message: `Too many comments in a short time; please try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`},
-          {'retry-after': String(seconds)},
-        )
+        return errorResponse('rateLimited', `Too many comments in a short time; please try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`, {
+          headers: {'retry-after': String(seconds)},
+        })
       }
     }
 
@@ -111,14 +110,12 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
     const kind = bodyKindOf(contentType)
     const encoding = request.headers.get('content-encoding')
     if (!kind || !contentType || (encoding && encoding.toLowerCase() !== 'identity')) {
-      return json(
-        415,
-        {error: 'unsupported_media_type', message: 'Send the comment as JSON, URL-encoded form data or multipart form data, uncompressed.'},
-        {'accept-post': 'application/json, application/x-www-form-urlencoded, multipart/form-data'},
-      )
+      return errorResponse('unsupportedMediaType', 'Send the comment as JSON, URL-encoded form data or multipart form data, uncompressed.', {
+        headers: {'accept-post': 'application/json, application/x-www-form-urlencoded, multipart/form-data'},
+      })
     }
 
-    const tooLarge = () => json(413, {error: 'too_large', message: `The request body must be at most ${maxBodyBytes} bytes.`})
+    const tooLarge = () => errorResponse('payloadTooLarge', `The request body must be at most ${maxBodyBytes} bytes.`)
     const declared = request.headers.get('content-length')
     if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBodyBytes) return tooLarge()
     let bytes: Awaited<ReturnType<typeof readBodyLimited>>
@@ -126,13 +123,13 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
       bytes = await readBodyLimited(request, maxBodyBytes)
     } catch {
       // The client went away or broke the upload; nobody may be listening, but answer anyway.
-      return json(400, {error: 'malformed', message: 'The request body could not be read to the end.'})
+      return errorResponse('invalidRequest', 'The request body could not be read to the end.')
     }
     if (bytes === 'too-large') return tooLarge()
 
     const decoded = await decodeBody(bytes, kind, contentType)
-    if (!decoded.ok) return json(400, {error: 'malformed', message: decoded.message})
-    if (!isRecord(decoded.value)) return json(400, {error: 'malformed', message: 'The request body must be a JSON object.'})
+    if (!decoded.ok) return errorResponse('invalidRequest', decoded.message)
+    if (!isRecord(decoded.value)) return errorResponse('invalidRequest', 'The request body must be a JSON object.')
     const validation = validateCommentInput(decoded.value, honeypotField)
     if (!validation.ok) return invalid(validation.fields)
     const {input} = validation
@@ -150,7 +147,7 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
       return unavailable()
     }
     if (!lookup.review) {
-      return json(404, {error: 'not_found', message: 'There is no published review to comment on at that address.'})
+      return errorResponse('notFound', 'There is no published review to comment on at that address.')
     }
     if (input.parentId) {
       const {parent} = lookup
@@ -187,26 +184,15 @@ export function createCommentHandler(options: CommentHandlerOptions): CommentHan
       return unavailable()
     }
     // The public id the comment gets once approved; a bot's answer looks the same.
-    return json(201, {id, status: 'pending'})
+    return jsonResponse(201, {id, status: 'pending'})
   }
 }
 
+/** A 400 listing every field problem; the description repeats them for clients that show only that. */
 function invalid(fields: FieldError[]): Response {
-  return json(400, {error: 'invalid', fields})
+  return errorResponse('validationError', fields.map((field) => field.message).join(' '), {fields})
 }
 
 function unavailable(): Response {
-  return json(503, {error: 'unavailable', message: 'Comments cannot be saved right now; please try again later.'}, {'retry-after': '30'})
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...headers,
-    },
-  })
+  return errorResponse('unavailable', 'Comments cannot be saved right now; please try again later.', {headers: {'retry-after': '30'}})
 }

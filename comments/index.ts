@@ -23,6 +23,7 @@ export {
 } from './handler'
 export {toFetchRequest, toNodeListener, writeFetchResponse, type FetchHandler, type NodeListenerOptions, type NodeRequest, type NodeResponse} from './node'
 export {clientAddressOf} from './client-address'
+export {COMMENT_ERROR_TYPES, readCommentError, type CommentError, type CommentErrorBody, type CommentErrorType} from './errors'
 export {SlidingWindowRateLimiter, type RateLimitDecision, type RateLimitOptions} from './rate-limit'
 export {AUTHOR_NAME_MAX, BODY_MAX, validateCommentInput, type CommentInput, type FieldError, type ValidationResult} from './validation'
 export {escapeCommentBody, renderCommentHtml, type RenderableComment} from './render'

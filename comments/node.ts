@@ -1,7 +1,9 @@
 import type {IncomingMessage, OutgoingHttpHeaders, ServerResponse} from 'node:http'
 import type {Http2ServerRequest, Http2ServerResponse} from 'node:http2'
 
+import {requestTargetUrl, UNREADABLE_TARGET} from '../lib/request-target'
 import {recordClientAddress} from './client-address'
+import {errorResponse} from './errors'
 
 /** A request from `node:http` or from the `node:http2` compatibility API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest
@@ -38,13 +40,19 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
       res.once('finish', () => (finished = true))
       // A client that goes away before the answer aborts the request's signal.
       res.once('close', () => finished || aborter.abort())
-      const {request, detach} = buildRequest(req, aborter.signal)
+      let built: ReturnType<typeof buildRequest> | undefined
       let response: Response
       try {
-        response = await handler(request)
+        built = buildRequest(req, aborter.signal)
+        response = await handler(built.request)
       } catch (error) {
-        onError(error)
-        response = new Response(null, {status: 500})
+        if (built) {
+          onError(error)
+          response = errorResponse('internalError', 'The comment handler failed; the server log has the details.')
+        } else {
+          // A target that is not a path, or headers the Fetch API refuses: the handler never sees it.
+          response = errorResponse('invalidRequest', `The request cannot be read: ${error instanceof Error ? error.message : String(error)}`)
+        }
       }
       try {
         await writeFetchResponse(req, res, response)
@@ -54,13 +62,16 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
         return
       }
       // Whatever the handler left unread is no longer wanted by the Request body stream.
-      detach()
+      built?.detach()
       drainRequest(req, drainLimit)
     })()
   }
 }
 
-/** Builds a Fetch `Request` from a Node request; the body streams with backpressure. */
+/**
+ * Builds a Fetch `Request` from a Node request; the body streams with backpressure. Throws on a
+ * request target that is not a path (`*`, `x`): answer those 400, as `toNodeListener` does.
+ */
 export function toFetchRequest(req: NodeRequest, signal?: AbortSignal): Request {
   return buildRequest(req, signal).request
 }
@@ -73,14 +84,8 @@ function buildRequest(req: NodeRequest, signal: AbortSignal | undefined): {reque
     if (name.startsWith(':') || value === undefined) continue
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
   }
-  const authority = req.headers[':authority'] ?? req.headers.host
-  const protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'
-  let url: URL
-  try {
-    url = new URL(req.url ?? '/', `${protocol}://${typeof authority === 'string' && authority ? authority : 'localhost'}`)
-  } catch {
-    url = new URL('http://localhost/')
-  }
+  const url = requestTargetUrl(req.url, originOf(req))
+  if (!url) throw new TypeError(UNREADABLE_TARGET)
   const hasBody = method !== 'GET' && method !== 'HEAD'
   const body = hasBody ? bodyStream(req) : undefined
   const init: RequestInit & {duplex?: 'half'} = {
@@ -93,6 +98,18 @@ function buildRequest(req: NodeRequest, signal: AbortSignal | undefined): {reque
   const request = new Request(url, init)
   recordClientAddress(request, req.socket.remoteAddress)
   return {request, detach: () => body?.detach()}
+}
+
+/** The origin the request was sent to; a Host header that is no host falls back to localhost. */
+function originOf(req: NodeRequest): string {
+  const authority = req.headers[':authority'] ?? req.headers.host
+  const protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'
+  try {
+    if (typeof authority === 'string' && authority) return new URL(`${protocol}://${authority}`).origin
+  } catch {
+    // Falls back below.
+  }
+  return `${protocol}://localhost`
 }
 
 function bodyStream(req: NodeRequest): {stream: ReadableStream<Uint8Array>; detach: () => void} {

@@ -3,6 +3,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 
 import {z} from 'zod'
 
+import {requestTargetUrl, UNREADABLE_TARGET} from '../lib/request-target'
 import {type AssetOptions, registerAssetRoutes} from './assets'
 import {isPublicId, isValidDocumentId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
@@ -328,23 +329,11 @@ function applyCors(req: LakeRequest, res: LakeResponse, allowed: (origin: string
   return {value: origin, allowed: true}
 }
 
-/**
- * The request target as a URL. The path is never read as an authority (`//a:99999/x` is the
- * path `//a:99999/x`); an absolute-form target (`http://host/path`) keeps only its path and
- * query; anything else (`*`, garbage) is a 400.
- */
+/** The request target as a URL (`lib/request-target.ts`, shared with the server's app routes); unreadable ones are a 400. */
 export function parseRequestUrl(target: string | undefined): URL {
-  const value = target ?? '/'
-  try {
-    if (value.startsWith('/')) return new URL(`http://lake.invalid${value}`)
-    if (/^https?:\/\//i.test(value)) {
-      const absolute = new URL(value)
-      return new URL(`http://lake.invalid${absolute.pathname}${absolute.search}`)
-    }
-  } catch {
-    // Falls through to the 400 below.
-  }
-  throw new LakeError(400, 'invalidRequest', 'The request target must be a URL path starting with "/"')
+  const url = requestTargetUrl(target, 'http://lake.invalid')
+  if (!url) throw new LakeError(400, 'invalidRequest', UNREADABLE_TARGET)
+  return url
 }
 
 /** A percent-decoded path segment; malformed escapes (`%E0%A4%A`) and NUL bytes are a 400. */

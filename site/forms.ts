@@ -2,11 +2,14 @@
  * Makes the JSON comment endpoint usable from a plain HTML form (no JavaScript): browser form
  * posts get a redirect back to the review, or the review page again with the errors inline.
  */
+import {readCommentError, type CommentError} from '../comments/errors'
+import type {CommentHandler} from '../comments/handler'
+import type {FieldError} from '../comments/validation'
 import {esc, htmlResponse, messagePage} from './html'
 import type {SiteHandler} from './handler'
-import {paths, type FieldError} from './pages'
+import {paths} from './pages'
 
-export type CommentHandler = (request: Request) => Promise<Response>
+export type {CommentHandler}
 
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
 /** Headers of the comment handler's answer worth keeping on the HTML version. */
@@ -67,25 +70,12 @@ async function readSubmitted(copy: Request): Promise<Submitted | undefined> {
   }
 }
 
-function isFieldErrors(value: unknown): value is FieldError[] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (item: unknown) =>
-        typeof item === 'object' &&
-        item !== null &&
-        typeof (item as {field?: unknown}).field === 'string' &&
-        typeof (item as {message?: unknown}).message === 'string',
-    )
-  )
-}
-
-async function jsonOf(response: Response): Promise<Record<string, unknown>> {
+/** The handler's error (Sanity's error shape, `comments/errors.ts`), if the answer carries one. */
+async function errorOf(response: Response): Promise<CommentError | undefined> {
   try {
-    const value: unknown = await response.json()
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+    return readCommentError(await response.json())
   } catch {
-    return {}
+    return undefined
   }
 }
 
@@ -140,7 +130,7 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
       return new Response(null, {status: 303, headers: {location, 'cache-control': 'no-store'}})
     }
 
-    const payload = await jsonOf(response)
+    const error = await errorOf(response)
     const kept: Record<string, string> = {}
     for (const name of KEPT_HEADERS) {
       const value = response.headers.get(name)
@@ -151,10 +141,10 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
     // it was sent from (the reply form under its comment, or the main form), with the typed text:
     // field errors next to their fields, other errors (rate limit, lake unavailable) above them.
     const errors: FieldError[] | undefined =
-      response.status === 400 && isFieldErrors(payload.fields)
-        ? payload.fields
-        : typeof payload.message === 'string' && payload.message && response.status !== 404
-          ? [{field: '', message: payload.message}]
+      response.status === 400 && error?.fields
+        ? error.fields
+        : error?.description && response.status !== 404
+          ? [{field: '', message: error.description}]
           : undefined
     if (submitted && errors) {
       const page = submitted.reviewSlug
@@ -180,10 +170,7 @@ export function withFormRedirects(commentHandler: CommentHandler, site: Pick<Sit
     }
 
     const status = response.status
-    const message =
-      typeof payload.message === 'string' && payload.message
-        ? payload.message
-        : (FALLBACK_MESSAGES[status] ?? 'Your comment could not be sent. Please try again later.')
+    const message = error?.description || (FALLBACK_MESSAGES[status] ?? 'Your comment could not be sent. Please try again later.')
     const back = submitted?.reviewSlug ?? ''
     const backLink = back ? `<p><a href="${esc(paths.review(back))}#discussion">Back to the review</a></p>` : ''
     return htmlResponse(request, messagePage(TITLES[status] ?? 'Your comment could not be sent', message, backLink), status, kept)

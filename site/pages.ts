@@ -4,7 +4,7 @@
  */
 import type {ImageUrlBuilder} from '@sanity/image-url'
 
-import {escapeCommentBody} from '../comments/index'
+import {escapeCommentBody, type FieldError} from '../comments/index'
 import {excerpt, portableTextToHtml, portableTextToPlainText} from '../queries/portable-text'
 import {commentThreads, type CommentThread} from '../queries/threads'
 import type {
@@ -23,10 +23,7 @@ export type PersonPage = NonNullable<PersonPageQueryResult>
 export type ReviewListItem = ReviewListQueryResult[number]
 
 /** A field problem as the comment handler reports it. */
-export interface FieldError {
-  field: string
-  message: string
-}
+export type {FieldError}
 
 /** What a comment form shows after a rejected submission: the reader's text and what to fix. */
 export interface CommentFormState {

@@ -1,4 +1,4 @@
-import {createServer, type Server} from 'node:http'
+import {createServer, request as httpRequest, type Server} from 'node:http'
 import {connect, createServer as createHttp2Server, type Http2Server} from 'node:http2'
 import type {AddressInfo} from 'node:net'
 
@@ -32,6 +32,20 @@ async function listen<S extends Server | Http2Server>(server: S): Promise<number
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
+}
+
+/** A POST with the request target exactly as given (fetch would normalise it). */
+function postTarget(port: number, target: string): Promise<{status: number | undefined; body: unknown}> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({host: '127.0.0.1', port, method: 'POST', path: target, headers: {'content-length': '0'}}, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (text += chunk))
+      response.on('end', () => resolve({status: response.statusCode, body: JSON.parse(text) as unknown}))
+    })
+    request.on('error', reject)
+    request.end()
+  })
 }
 
 describe('the Node adapter', () => {
@@ -86,7 +100,35 @@ describe('the Node adapter', () => {
       ),
     )
     const response = await fetch(`http://127.0.0.1:${port}/`, {method: 'POST', body: 'x'})
-    expect({status: response.status, body: await response.text(), errors: errors.length}).toStrictEqual({status: 500, body: '', errors: 1})
+    expect({status: response.status, body: await response.json(), errors: errors.length}).toStrictEqual({
+      status: 500,
+      body: {error: {type: 'internalError', description: 'The comment handler failed; the server log has the details.'}, statusCode: 500},
+      errors: 1,
+    })
+  })
+
+  it('reads a target that starts like an authority as the path it is, never as a host', async () => {
+    const port = await listen(createServer(toNodeListener(echo)))
+    for (const target of ['//a:99999/x', '//evil.example/api/comments?x=1']) {
+      const answer = await postTarget(port, target)
+      expect({status: answer.status, path: (answer.body as {path: string}).path}).toStrictEqual({status: 201, path: target})
+    }
+  })
+
+  it('answers 400 in Sanity\'s error shape to a target that is not a path, without calling the handler', async () => {
+    let calls = 0
+    const port = await listen(createServer(toNodeListener(async (request) => (calls++, echo(request)))))
+    for (const target of ['*', 'ftp://host/api/comments']) {
+      const answer = await postTarget(port, target)
+      expect({target, status: answer.status, body: answer.body}).toStrictEqual({
+        target,
+        status: 400,
+        body: {error: {type: 'invalidRequest', description: 'The request cannot be read: The request target must be a URL path starting with "/"'}, statusCode: 400},
+      })
+    }
+    expect(calls).toBe(0)
+    // The absolute form keeps its path and query, as the server's boundary reads it.
+    expect((await postTarget(port, `http://127.0.0.1:${port}/api/comments?x=1`)).body).toMatchObject({path: '/api/comments?x=1'})
   })
 
   it('keeps the connection usable after an answer that left the body unread', async () => {

@@ -11,9 +11,11 @@ import {
   HER_REVIEW,
   HER_SLUG,
   PENDING_ON_HER,
+  fieldErrors,
   postJson,
   PRIVATE_REVIEW_ID,
   PRIVATE_REVIEW_SLUG,
+  refusal,
   serve,
   snapshot,
   SPAM_ON_HER,
@@ -163,7 +165,7 @@ describe('markup and query-like text in a comment', () => {
   it('that looks like GROQ in the review slug is refused as a malformed slug, not run', async () => {
     expect(await rejected(() => postJson(served.url, {reviewSlug: '"] | *[_type=="comment"', authorName: 'A', body: 'B'}))).toStrictEqual({
       status: 400,
-      body: {error: 'invalid', fields: [{field: 'reviewSlug', message: 'A review slug consists of lowercase letters, digits and single hyphens.'}]},
+      body: fieldErrors([{field: 'reviewSlug', message: 'A review slug consists of lowercase letters, digits and single hyphens.'}]),
     })
   })
 })
@@ -250,7 +252,7 @@ describe('an invalid field', () => {
   ]
 
   it.each(cases)('is refused with a 400 naming the field, and nothing is stored: %s', async (_name, input, fields) => {
-    expect(await rejected(() => postJson(served.url, input))).toStrictEqual({status: 400, body: {error: 'invalid', fields}})
+    expect(await rejected(() => postJson(served.url, input))).toStrictEqual({status: 400, body: fieldErrors(fields)})
   })
 
   it('is refused the same way in form data, where a repeated field counts as invalid', async () => {
@@ -263,13 +265,10 @@ describe('an invalid field', () => {
     ])
     expect(await rejected(async () => answer(await fetch(served.url, {method: 'POST', body: form})))).toStrictEqual({
       status: 400,
-      body: {
-        error: 'invalid',
-        fields: [
-          {field: 'authorName', message: 'An author name must be text.'},
-          {field: 'status', message: 'The server sets status; leave it out.'},
-        ],
-      },
+      body: fieldErrors([
+        {field: 'authorName', message: 'An author name must be text.'},
+        {field: 'status', message: 'The server sets status; leave it out.'},
+      ]),
     })
   })
 
@@ -280,7 +279,7 @@ describe('an invalid field', () => {
     form.set('body', new Blob(['Hi'], {type: 'text/plain'}), 'body.txt')
     expect(await rejected(async () => answer(await fetch(served.url, {method: 'POST', body: form})))).toStrictEqual({
       status: 400,
-      body: {error: 'invalid', fields: [{field: 'body', message: 'A comment must be text.'}]},
+      body: fieldErrors([{field: 'body', message: 'A comment must be text.'}]),
     })
   })
 })
@@ -292,7 +291,7 @@ describe('a body that cannot be read as a submission', () => {
     ['an empty body', '', 'The request body is not valid JSON.'],
   ])('is refused with a 400 and nothing is stored: %s', async (_name, text, message) => {
     const send = async () => answer(await fetch(served.url, {method: 'POST', headers: {'content-type': 'application/json'}, body: text}))
-    expect(await rejected(send)).toStrictEqual({status: 400, body: {error: 'malformed', message}})
+    expect(await rejected(send)).toStrictEqual({status: 400, body: refusal('invalidRequest', 400, message)})
   })
 })
 
@@ -300,7 +299,7 @@ describe('the review and the parent', () => {
   it('answer 404 for a review slug that does not exist, and nothing is stored', async () => {
     expect(await rejected(() => postJson(served.url, {reviewSlug: 'no-such-review', authorName: 'Ada', body: 'Hi'}))).toStrictEqual({
       status: 404,
-      body: {error: 'not_found', message: 'There is no published review to comment on at that address.'},
+      body: refusal('notFound', 404, 'There is no published review to comment on at that address.'),
     })
   })
 
@@ -308,7 +307,7 @@ describe('the review and the parent', () => {
     for (const reviewId of ['review-nothing-here', APPROVED_ON_HER]) {
       expect(await rejected(() => postJson(served.url, {reviewId, authorName: 'Ada', body: 'Hi'}))).toStrictEqual({
         status: 404,
-        body: {error: 'not_found', message: 'There is no published review to comment on at that address.'},
+        body: refusal('notFound', 404, 'There is no published review to comment on at that address.'),
       })
     }
   })
@@ -324,7 +323,7 @@ describe('the review and the parent', () => {
   it('answer 404 for a review that exists only as a draft', async () => {
     expect(await rejected(() => postJson(served.url, {reviewSlug: DRAFT_ONLY_SLUG, authorName: 'Ada', body: 'Hi'}))).toStrictEqual({
       status: 404,
-      body: {error: 'not_found', message: 'There is no published review to comment on at that address.'},
+      body: refusal('notFound', 404, 'There is no published review to comment on at that address.'),
     })
   })
 
@@ -333,7 +332,7 @@ describe('the review and the parent', () => {
       await rejected(() => postJson(served.url, {reviewSlug: HER_SLUG, parentId: APPROVED_ON_ARRIVAL, authorName: 'Ada', body: 'Hi'})),
     ).toStrictEqual({
       status: 400,
-      body: {error: 'invalid', fields: [{field: 'parentId', message: 'A reply must be on the same review as the comment it answers.'}]},
+      body: fieldErrors([{field: 'parentId', message: 'A reply must be on the same review as the comment it answers.'}]),
     })
   })
 
@@ -344,14 +343,14 @@ describe('the review and the parent', () => {
   ])('refuse a reply to %s with the same answer, so it reveals nothing', async (_name, parentId) => {
     expect(await rejected(() => postJson(served.url, {reviewSlug: HER_SLUG, parentId, authorName: 'Ada', body: 'Hi'}))).toStrictEqual({
       status: 400,
-      body: {error: 'invalid', fields: [{field: 'parentId', message: 'You can only reply to a comment that has been approved.'}]},
+      body: fieldErrors([{field: 'parentId', message: 'You can only reply to a comment that has been approved.'}]),
     })
   })
 })
 
 describe('the request itself', () => {
   const oversize = JSON.stringify({reviewSlug: HER_SLUG, authorName: 'Ada', body: 'x'.repeat(MAX_BODY_BYTES)})
-  const tooLarge = {status: 413, body: {error: 'too_large', message: `The request body must be at most ${MAX_BODY_BYTES} bytes.`}}
+  const tooLarge = {status: 413, body: refusal('payloadTooLarge', 413, `The request body must be at most ${MAX_BODY_BYTES} bytes.`)}
 
   it('is refused with 413 when its Content-Length is over the limit', async () => {
     const send = async () => answer(await fetch(served.url, {method: 'POST', headers: {'content-type': 'application/json'}, body: oversize}))
@@ -392,7 +391,7 @@ describe('the request itself', () => {
     expect(await snapshot(env.client)).toStrictEqual(before)
     expect({status: result.status, body: result.body, acceptPost: result.headers.get('accept-post')}).toStrictEqual({
       status: 415,
-      body: {error: 'unsupported_media_type', message: 'Send the comment as JSON, URL-encoded form data or multipart form data, uncompressed.'},
+      body: refusal('unsupportedMediaType', 415, 'Send the comment as JSON, URL-encoded form data or multipart form data, uncompressed.'),
       acceptPost: 'application/json, application/x-www-form-urlencoded, multipart/form-data',
     })
   })
@@ -407,7 +406,7 @@ describe('the request itself', () => {
     expect({status: response.status, allow: response.headers.get('allow'), body: await response.json()}).toStrictEqual({
       status: 405,
       allow: 'POST',
-      body: {error: 'method_not_allowed', message: 'Comments are submitted with POST.'},
+      body: refusal('methodNotAllowed', 405, 'Comments are submitted with POST.'),
     })
   })
 
@@ -439,7 +438,7 @@ describe('a burst of submissions from one client', () => {
       const first = await postJson(limited.url, comment)
       expect({status: first.status, body: first.body, retryAfter: first.headers.get('retry-after')}).toStrictEqual({
         status: 429,
-        body: {error: 'rate_limited', message: 'Too many comments in a short time; please try again in 30 seconds.'},
+        body: refusal('rateLimited', 429, 'Too many comments in a short time; please try again in 30 seconds.'),
         retryAfter: '30',
       })
       clock += 29_000
@@ -493,7 +492,7 @@ describe('a Content Lake that cannot be reached', () => {
     expect({status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json(), errors: errors.length}).toStrictEqual({
       status: 503,
       retryAfter: '30',
-      body: {error: 'unavailable', message: 'Comments cannot be saved right now; please try again later.'},
+      body: refusal('unavailable', 503, 'Comments cannot be saved right now; please try again later.'),
       errors: 1,
     })
   })

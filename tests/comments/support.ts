@@ -121,3 +121,13 @@ export async function answer(response: Response) {
   const text = await response.text()
   return {status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers}
 }
+
+/** The answer body of a refused submission: Sanity's error shape. */
+export function refusal(type: string, statusCode: number, description: string) {
+  return {error: {type, description}, statusCode}
+}
+
+/** The answer body of a submission with field errors: a 400 listing them (the description repeats them). */
+export function fieldErrors(fields: ReadonlyArray<{field: string; message: string}>) {
+  return {error: {type: 'validationError', description: fields.map((field) => field.message).join(' '), fields}, statusCode: 400}
+}

@@ -354,7 +354,10 @@ describe('comment form posts (withFormRedirects on the real comment handler)', (
     const scripted = await postForm({reviewSlug: HER_SLUG, authorName: '', body: 'x'}, '*/*')
     expect(scripted.status).toBe(400)
     expect(scripted.headers.get('content-type')).toContain('application/json')
-    expect(await scripted.json()).toEqual({error: 'invalid', fields: [{field: 'authorName', message: 'Please enter your name.'}]})
+    expect(await scripted.json()).toEqual({
+      error: {type: 'validationError', description: 'Please enter your name.', fields: [{field: 'authorName', message: 'Please enter your name.'}]},
+      statusCode: 400,
+    })
   })
 })
 
@@ -369,7 +372,7 @@ describe('withFormRedirects with a stub handler', () => {
 
   it('answers a refused reply (429) with the review page: Retry-After kept, the message and the text in the reply form', async () => {
     const stub = async () =>
-      new Response(JSON.stringify({error: 'rate_limited', message: 'Too many comments; try again in 30 seconds.'}), {
+      new Response(JSON.stringify({error: {type: 'rateLimited', description: 'Too many comments; try again in 30 seconds.'}, statusCode: 429}), {
         status: 429,
         headers: {'content-type': 'application/json', 'retry-after': '30'},
       })
@@ -391,7 +394,7 @@ describe('withFormRedirects with a stub handler', () => {
 
   it('keeps a 503 a 503 when the review page cannot be rendered either (the lake is down)', async () => {
     const stub = async () =>
-      new Response(JSON.stringify({error: 'unavailable', message: 'Comments cannot be saved right now; please try again later.'}), {
+      new Response(JSON.stringify({error: {type: 'unavailable', description: 'Comments cannot be saved right now; please try again later.'}, statusCode: 503}), {
         status: 503,
         headers: {'content-type': 'application/json', 'retry-after': '30'},
       })
@@ -404,7 +407,7 @@ describe('withFormRedirects with a stub handler', () => {
 
   it('keeps Retry-After on a 429 page and links back to the review', async () => {
     const stub = async () =>
-      new Response(JSON.stringify({error: 'rate_limited', message: 'Too many comments; try again in 30 seconds.'}), {
+      new Response(JSON.stringify({error: {type: 'rateLimited', description: 'Too many comments; try again in 30 seconds.'}, statusCode: 429}), {
         status: 429,
         headers: {'content-type': 'application/json', 'retry-after': '30'},
       })
