@@ -29,4 +29,12 @@ export {AUTHOR_NAME_MAX, BODY_MAX, validateCommentInput, type CommentInput, type
 export {escapeCommentBody, renderCommentHtml, type RenderableComment} from './render'
 export {commentIdsOf, isPublicId, MODERATION_PATH, privateCommentId, publicCommentId} from './ids'
 export {moderateComment, moderateComments, ModerationError, type ModerationClient, type ModerationResult} from './moderation'
-export {migrateComments, planCommentMigration, type MigrationClient, type MigrationPlan} from './migrate'
+export {
+  migrateComments,
+  planCommentMigration,
+  runCommentMigration,
+  type CommentMigrationDeps,
+  type CommentMigrationOptions,
+  type MigrationClient,
+  type MigrationPlan,
+} from './migrate'

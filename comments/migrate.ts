@@ -5,6 +5,7 @@
  */
 import type {SanityClient} from '@sanity/client'
 
+import type {SanityTarget} from '../lib/env'
 import type {CommentStatus} from '../schemas/constants'
 import {moderateComments} from './moderation'
 
@@ -41,4 +42,45 @@ export async function migrateComments(client: MigrationClient, plan: MigrationPl
   const byStatus = new Map<CommentStatus, string[]>()
   for (const {id, status} of plan.exposed) byStatus.set(status, [...(byStatus.get(status) ?? []), id])
   for (const [status, ids] of byStatus) await moderateComments(client, ids, status)
+}
+
+export interface CommentMigrationOptions {
+  dryRun: boolean
+}
+
+export interface CommentMigrationDeps {
+  target(): SanityTarget
+  createClient(target: SanityTarget): MigrationClient
+  stdout(text: string): void
+  stderr(text: string): void
+}
+
+/** `npm run comments:migrate`: plans, prints and (unless a dry run) carries out the migration; returns the exit code. */
+export async function runCommentMigration(options: CommentMigrationOptions, deps: CommentMigrationDeps): Promise<number> {
+  const target = deps.target()
+  const where = `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+  const client = deps.createClient(target)
+  try {
+    const plan = await planCommentMigration(client)
+    const verb = options.dryRun ? 'would move' : 'moving'
+    for (const {id, status} of plan.exposed) deps.stdout(`${verb} ${status} comment ${id} to moderation.${id}\n`)
+    for (const id of plan.strongParents) deps.stdout(`${options.dryRun ? 'would make' : 'making'} the parent reference of ${id} weak\n`)
+    if (plan.exposed.length === 0 && plan.strongParents.length === 0) {
+      deps.stdout(`Nothing to migrate in ${where}.\n`)
+      return 0
+    }
+    if (options.dryRun) {
+      deps.stdout(`Dry run: nothing was written to ${where}.\n`)
+      return 0
+    }
+    await migrateComments(client, plan)
+    deps.stdout(`Moved ${plan.exposed.length} comment(s) and weakened ${plan.strongParents.length} parent reference(s) in ${where}.\n`)
+    return 0
+  } catch (error) {
+    deps.stderr(
+      `error: ${error instanceof Error ? error.message : String(error)}\n` +
+        (target.kind === 'lake' ? 'Is the local lake running? Start it with "npm start" or "npm run lake".\n' : 'Check SANITY_API_WRITE_TOKEN: migrating needs write access.\n'),
+    )
+    return 1
+  }
 }

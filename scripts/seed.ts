@@ -2,14 +2,13 @@
  * `npm run seed` — imports review text into the dataset, or into an NDJSON file with
  * `--out`. Argument parsing lives here; the import itself is `runSeed` in importer/.
  */
-import {resolve} from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {DEFAULT_REVIEW_FILE, defaultSeedDeps, runSeed, type SeedOptions} from '../importer/command'
 import {FACTS_DIR} from '../importer/files'
+import {type CliArgs, runIfEntry} from '../lib/cli'
 
-export const USAGE = `Usage: npm run seed -- [--file <review.txt> | --dir <folder>] [--facts <facts.ts>] [--out <file.ndjson>] [--dry-run]
+const USAGE = `Usage: npm run seed -- [--file <review.txt> | --dir <folder>] [--facts <facts.ts>] [--out <file.ndjson>] [--dry-run]
 
 Imports plain-text user reviews as film, person and review documents.
 
@@ -32,9 +31,7 @@ editors added (a poster, a bio) survive a re-import; drafts are left alone.
 Exit code: 0 when every review imported, 1 when any failed, 2 for bad arguments.
 `
 
-export type ParsedArgs = {kind: 'help'} | {kind: 'run'; options: SeedOptions} | {kind: 'error'; message: string}
-
-export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
+function parseSeedArgs(argv: readonly string[]): CliArgs<SeedOptions> {
   try {
     const {values, positionals} = parseArgs({
       args: [...argv],
@@ -72,27 +69,4 @@ export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const args = parseSeedArgs(argv)
-  if (args.kind === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  if (args.kind === 'error') {
-    process.stderr.write(`error: ${args.message}\n\n${USAGE}`)
-    return 2
-  }
-  return runSeed(args.options, defaultSeedDeps())
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-      process.exitCode = 1
-    },
-  )
-}
+runIfEntry(import.meta.url, {usage: USAGE, parse: parseSeedArgs, run: (options) => runSeed(options, defaultSeedDeps())})

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {runCommentLoad} from '../../scripts/load-comments'
+import {runCommentLoad} from '../../comments/load'
 
 describe('a short load run (10 clients for 2 seconds, a moderator approving meanwhile)', () => {
   it('stores every accepted comment exactly once, stores nothing it refused and never answers 5xx', async () => {

@@ -4,7 +4,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {run} from '../../scripts/migrate-comments'
+import {runCommentMigration as run} from '../../comments/migrate'
 import {APPROVED_ON_HER, HER_REVIEW, snapshot, startCommentLake, type CommentLake} from './support'
 
 let env: CommentLake
