@@ -13,6 +13,8 @@ import {constants, gunzipSync} from 'node:zlib'
 
 import {x as extractTar} from 'tar'
 
+import type {AssetKind} from '../lib/asset-uploads'
+
 export class ArchiveError extends Error {
   constructor(message: string, where?: {file: string; line?: number}) {
     super(where ? `${where.file}${where.line === undefined ? '' : `:${where.line}`}: ${message}` : message)
@@ -20,7 +22,7 @@ export class ArchiveError extends Error {
   }
 }
 
-export type AssetKind = 'image' | 'file'
+export type {AssetKind}
 
 export interface ArchiveDocument {
   _id: string

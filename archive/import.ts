@@ -5,16 +5,16 @@
  * assets API, then every document in one transaction, so a failed import leaves the dataset as it
  * was (assets uploaded for it are removed again). `runImport` takes its I/O as deps.
  */
-import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {createClient, type Mutation, type SanityClient} from '@sanity/client'
 
+import {AssetUploads, pendingAssetReference, sanityAssetClient, sha1Hex} from '../lib/asset-uploads'
+import {describeBackendError} from '../lib/backend-error'
+import type {CliArgs} from '../lib/cli'
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {type Archive, ArchiveError, type AssetKind, formatPath, readArchive, readAssetBytes} from './format'
-import type {CliArgs} from '../lib/cli'
-import {describeBackendError} from '../lib/backend-error'
 
 export const IMPORT_USAGE = `Usage: npm run import -- <file.tar.gz | file.ndjson> [--replace | --missing] [--dataset <name>] [--dry-run]
 
@@ -111,21 +111,16 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   const target: SanityTarget = options.dataset ? {...resolved, dataset: options.dataset} : resolved
   const where = `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
   const client = deps.createClient(target)
-  const uploaded: string[] = []
+  const uploads = new AssetUploads(sanityAssetClient(client), {dryRun: options.dryRun})
   try {
     const assets = await planAssets(archive)
     const {documents, assetDocuments, skipped} = splitDocuments(archive)
     for (const id of skipped) deps.stderr(`note: skipping system document ${id}\n`)
 
     for (const asset of assets.values()) {
-      const existing = await client.fetch<string | null>('*[_type == $type && sha1hash == $hash][0]._id', {type: `sanity.${asset.kind}Asset`, hash: asset.sha1})
-      if (existing) asset.id = existing
-      else if (!options.dryRun) {
-        const document = await client.assets.upload(asset.kind, asset.bytes, {filename: asset.filename})
-        asset.id = document._id
-        asset.uploaded = true
-        uploaded.push(document._id)
-      }
+      const ensured = await uploads.ensure(asset.kind, asset.bytes, asset.filename)
+      asset.id = ensured.id
+      asset.uploaded = ensured.action === 'uploaded'
     }
 
     const resolvedDocuments = documents.map((doc) => withAssetReferences(doc, archive, assets))
@@ -150,18 +145,16 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     const verb = options.dryRun ? 'Would import' : 'Imported'
     deps.stdout(
       `${verb} ${resolvedDocuments.length} documents into ${where}: ${counts.create} created, ${counts.update} replaced, ${counts.none} left as they were.\n` +
-        `Assets: ${options.dryRun ? assets.size - present : uploaded.length} ${options.dryRun ? 'to upload' : 'uploaded'}, ${present} already there.\n` +
+        `Assets: ${options.dryRun ? assets.size - present : uploads.uploaded.length} ${options.dryRun ? 'to upload' : 'uploaded'}, ${present} already there.\n` +
         (options.dryRun ? 'Dry run: nothing was written.\n' : ''),
     )
     return 0
   } catch (error) {
-    if (uploaded.length > 0) {
-      // The transaction failed: remove the assets this run added, so the dataset is as it was.
-      try {
-        await client.mutate(uploaded.map((id) => ({delete: {id}})))
-      } catch (cleanupError) {
-        deps.stderr(`warning: could not remove the ${uploaded.length} asset(s) uploaded before the failure (${uploaded.join(', ')}): ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}\n`)
-      }
+    // The transaction failed: remove the assets this run added, so the dataset is as it was.
+    try {
+      await uploads.discard()
+    } catch (cleanupError) {
+      deps.stderr(`warning: could not remove the ${uploads.uploaded.length} asset(s) uploaded before the failure (${uploads.uploaded.join(', ')}): ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}\n`)
     }
     if (error instanceof ArchiveError) {
       deps.stderr(`error: ${error.message}\nNothing was written.\n`)
@@ -183,7 +176,7 @@ async function planAssets(archive: Archive): Promise<Map<string, PlannedAsset>> 
     const key = `${kind}#${source}`
     if (assets.has(key)) continue
     const bytes = await readAssetBytes(source)
-    const sha1 = createHash('sha1').update(bytes).digest('hex')
+    const sha1 = sha1Hex(bytes)
     const meta = archive.assetMeta[`${kind}-${sha1}`]
     const filename = typeof meta?.originalFilename === 'string' ? meta.originalFilename : basename(source.split('?')[0] ?? source)
     assets.set(key, {kind, source, sha1, bytes, filename, uploaded: false})
@@ -224,7 +217,7 @@ function withAssetReferences(doc: Archive['documents'][number], archive: Archive
     delete object._sanityAsset
     object._type ??= field.kind
     // In a dry run, an asset not uploaded yet is stood in for by a weak reference.
-    object.asset = asset.id ? {_type: 'reference', _ref: asset.id} : {_type: 'reference', _ref: `${field.kind}-${asset.sha1}-pending`, _weak: true}
+    object.asset = asset.id ? {_type: 'reference', _ref: asset.id} : pendingAssetReference(field.kind, asset.sha1)
   }
   return copy
 }
