@@ -1,6 +1,6 @@
 import type {CrewJob} from '../schemas/constants'
 import {ImportError} from './errors'
-import {checkFactsMatch, type FilmFacts} from './facts'
+import {checkFactsMatch, type FilmFacts, type ImageFact} from './facts'
 import {filmId, filmSlug, keyFor, personId, personSlug, reviewId, reviewSlug} from './ids'
 import type {ParsedReview} from './parse'
 import {paragraphBlock, type NameSpelling} from './portable-text'
@@ -8,6 +8,7 @@ import type {
   CastMember,
   CrewMember,
   FilmDocument,
+  ImageSource,
   ImportResult,
   PersonDocument,
   ReviewDocument,
@@ -27,6 +28,7 @@ interface PersonEntry {
 class People {
   private readonly canonical = new Map<string, string>()
   private readonly knownAliases = new Map<string, string[]>()
+  private readonly portraits = new Map<string, ImageFact>()
   readonly used = new Map<string, PersonEntry>()
 
   constructor(facts: FilmFacts | undefined) {
@@ -34,6 +36,7 @@ class People {
       this.canonical.set(normalize(person.name), person.name)
       for (const alias of person.aliases ?? []) this.canonical.set(normalize(alias), person.name)
       this.knownAliases.set(person.name, [...(person.aliases ?? [])])
+      if (person.image) this.portraits.set(person.name, person.image)
     }
   }
 
@@ -60,6 +63,14 @@ class People {
         slug: {_type: 'slug', current: personSlug(entry.name)},
         ...(entry.aliases.length > 0 ? {aliases: entry.aliases} : {}),
       }))
+  }
+
+  /** Portraits the facts name for the people this review credits. */
+  images(): ImageSource[] {
+    return [...this.used.values()].flatMap((entry): ImageSource[] => {
+      const image = this.portraits.get(entry.name)
+      return image ? [{documentId: entry.id, field: 'image', file: image.file, alt: image.alt}] : []
+    })
   }
 
   spellings(): NameSpelling[] {
@@ -235,6 +246,7 @@ export function buildDocuments(parsed: ParsedReview, facts?: FilmFacts): ImportR
     people: peopleDocuments,
     review,
     documents: [...peopleDocuments, film, review],
+    images: [...(facts?.poster ? [{documentId: film._id, field: 'poster' as const, file: facts.poster.file, alt: facts.poster.alt}] : []), ...people.images()],
   }
   for (const document of result.documents) assertUniqueKeys(document, document._id)
   return result

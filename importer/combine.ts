@@ -1,6 +1,7 @@
 import {ImportError} from './errors'
 import {keyFor} from './ids'
-import type {CastMember, CrewMember, FilmDocument, ImportResult, ImportedDocument, PersonDocument, ReviewDocument} from './types'
+import {imagesFor} from './images'
+import type {CastMember, CrewMember, FilmDocument, ImageSource, ImportResult, ImportedDocument, PersonDocument, ReviewDocument} from './types'
 
 /**
  * Reviews imported together share documents: Amy Adams in two films is one person,
@@ -14,6 +15,8 @@ export class Combined {
   private readonly films = new Map<string, FilmDocument>()
   private readonly reviews = new Map<string, {review: ReviewDocument; fileName: string}>()
   private readonly filmSources = new Map<string, string>()
+  /** The images the facts name, in the order added; for one document and field the first wins. */
+  private readonly imageSources: ImageSource[] = []
 
   /** Adds one review's documents; throws `ImportError` (and adds nothing) on a contradiction. */
   add(result: ImportResult, fileName: string): void {
@@ -29,6 +32,12 @@ export class Combined {
     this.films.set(film._id, film)
     if (!previousFilm) this.filmSources.set(film._id, fileName)
     this.reviews.set(result.review._id, {review: result.review, fileName})
+    this.imageSources.push(...result.images)
+  }
+
+  /** The images of these documents (see `imagesFor`). */
+  imagesOf(documents: readonly {_id: string}[]): ImageSource[] {
+    return imagesFor(documents, this.imageSources)
   }
 
   /**

@@ -11,11 +11,13 @@ import {pathToFileURL} from 'node:url'
 
 import {createClient, type Mutation as ClientMutation} from '@sanity/client'
 
+import {AssetUploads, sanityAssetClient} from '../lib/asset-uploads'
 import {describeBackendError, isFatalBackendError} from '../lib/backend-error'
 import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
 import {Combined} from './combine'
 import {ImportError} from './errors'
 import {loadReview, reviewFilesIn, type LoadedReview, type ReviewFiles} from './files'
+import {attachImages, type ImageStep, withImageFiles} from './images'
 import {toNdjson} from './ndjson'
 import {barProgress, lineProgress, type ProgressReporter, type TerminalStream} from './progress'
 import {deepEqual, fetchStored, mutationsFor, planSync, type DatasetClient, type SyncAction, type SyncStep} from './sync'
@@ -101,6 +103,27 @@ function draftNotes(plan: readonly SyncStep[]): string[] {
     .map((step) => `note: drafts.${step.id} (an editor's unpublished changes) was left as it is; publishing it would undo this import's changes to ${step.id}\n`)
 }
 
+const IMAGE_VERBS = {uploaded: 'uploaded', existing: 'unchanged', 'would upload': 'would upload'} as const
+
+/** A line per image file: uploaded (or would be), or already there as an asset. */
+function imageLines(steps: readonly ImageStep[], dryRun: boolean, options: {changedOnly?: boolean} = {}): string[] {
+  // The same column as the document lines below them.
+  const width = Math.max(...Object.values(dryRun ? VERBS.dry : VERBS.wet).map((verb) => verb.length))
+  return steps
+    .filter((step) => !options.changedOnly || step.asset.action !== 'existing')
+    .map((step) => `${IMAGE_VERBS[step.asset.action].padEnd(width)}  ${step.asset.id ? `${step.asset.id} from ` : 'an image asset from '}${step.file}\n`)
+}
+
+/** Removes what a failed transaction's images uploaded; a failure to do so is a warning naming them. */
+async function discardUploads(uploads: AssetUploads, deps: Pick<SeedDeps, 'stderr'>): Promise<void> {
+  const ids = [...uploads.uploaded]
+  try {
+    await uploads.discard()
+  } catch (error) {
+    deps.stderr(`warning: could not remove the image asset(s) uploaded for the failed transaction (${ids.join(', ')}): ${error instanceof Error ? error.message : String(error)}\n`)
+  }
+}
+
 /** Runs one import; returns the process exit code (0 all imported, 1 something failed). */
 export async function runSeed(options: SeedOptions, deps: SeedDeps): Promise<number> {
   if (options.dir === undefined) return runOne(options, deps)
@@ -121,9 +144,11 @@ async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
     throw error
   }
   if (loaded.factsFile) deps.stdout(`Using film facts from ${loaded.factsFile}\n`)
-  const {documents} = loaded.result
+  const {images} = loaded.result
 
   if (options.out !== undefined) {
+    // `sanity dataset import` uploads the image files the NDJSON names.
+    const documents = withImageFiles(loaded.result.documents, images)
     const stored = await readExisting(options.out, deps)
     if (stored instanceof ImportError) {
       deps.stderr(`error: ${stored.message}\n`)
@@ -135,21 +160,27 @@ async function runOne(options: SeedOptions, deps: SeedDeps): Promise<number> {
       return 0
     }
     await writeAtomically(options.out, toNdjson(documents), deps)
-    deps.stdout(`Wrote ${documents.length} documents to ${options.out}\n`)
+    deps.stdout(`Wrote ${documents.length} documents to ${options.out}${imageFilesNote(images.length)}\n`)
     return 0
   }
 
   const target = deps.target()
   const client = deps.createClient(target)
+  const uploads = new AssetUploads(client, {dryRun: options.dryRun})
   let plan: SyncStep[]
+  let imageSteps: ImageStep[]
   try {
-    plan = planSync(documents, await fetchStored(client, documents.map((document) => document._id)))
+    const attached = await attachImages(loaded.result.documents, images, {uploads, files: deps})
+    imageSteps = attached.steps
+    plan = planSync(attached.documents, await fetchStored(client, attached.documents.map((document) => document._id)))
     const mutations = mutationsFor(plan)
     if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
   } catch (error) {
-    deps.stderr(`error: ${describeBackendError(error, target, SEED_WORDING)}\n`)
+    await discardUploads(uploads, deps)
+    deps.stderr(`error: ${error instanceof ImportError ? error.message : describeBackendError(error, target, SEED_WORDING)}\n`)
     return 1
   }
+  for (const line of imageLines(imageSteps, options.dryRun)) deps.stdout(line)
   for (const line of planLines(plan, options.dryRun)) deps.stdout(line)
   const where = describeTarget(target)
   if (options.dryRun) {
@@ -222,8 +253,9 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       continue
     }
     noteOverrides(loaded, usedFacts)
-    const documents = documentsToWrite(combined, loaded.result, ensured)
+    const built = documentsToWrite(combined, loaded.result, ensured)
     if (!client || !target) {
+      const documents = withImageFiles(built, combined.imagesOf(built))
       // NDJSON: the plan against the existing file only feeds the summary.
       const steps = planSync(documents, stored ?? new Map())
       tally.add(steps)
@@ -232,18 +264,21 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
       progress.file({fileName, ok: true, documents: documents.length, summary: documentCount(documents.length)})
       continue
     }
+    const uploads = new AssetUploads(client, {dryRun: options.dryRun})
     try {
+      const {documents, steps: imageSteps} = await attachImages(built, combined.imagesOf(built), {uploads, files: deps})
       const steps = planSync(documents, await fetchStored(client, documents.map((document) => document._id)))
       const mutations = mutationsFor(steps)
       if (!options.dryRun && mutations.length > 0) await client.mutate(mutations)
       tally.add(steps)
-      for (const document of documents) ensured.set(document._id, document)
-      const lines = options.dryRun ? planLines(steps, true, {changedOnly: true}) : draftNotes(steps)
+      for (const document of built) ensured.set(document._id, document)
+      const lines = [...imageLines(imageSteps, options.dryRun, {changedOnly: true}), ...(options.dryRun ? planLines(steps, true, {changedOnly: true}) : draftNotes(steps))]
       for (const line of lines) progress.note(line)
       progress.file({fileName, ok: true, documents: documents.length, summary: stepSummary(steps, options.dryRun)})
     } catch (error) {
+      await discardUploads(uploads, deps)
       tally.failed++
-      const message = describeBackendError(error, target, SEED_WORDING)
+      const message = error instanceof ImportError ? error.message : describeBackendError(error, target, SEED_WORDING)
       progress.file({fileName, ok: false, error: `${fileName}: ${message}`})
       // An unreachable or refusing backend fails every file alike: say it once per file, try no more.
       if (isFatalBackendError(error)) fatal = message
@@ -257,9 +292,10 @@ async function runFolder(options: SeedOptions & {dir: string}, deps: SeedDeps): 
     }
   }
   if (options.out !== undefined && !options.dryRun) {
-    const documents = combined.documents()
-    await writeAtomically(options.out, toNdjson(documents), deps)
-    deps.stdout(`Wrote ${documents.length} documents from ${files.length - tally.failed} of ${files.length} files to ${options.out}\n`)
+    const all = combined.documents()
+    const images = combined.imagesOf(all)
+    await writeAtomically(options.out, toNdjson(withImageFiles(all, images)), deps)
+    deps.stdout(`Wrote ${all.length} documents from ${files.length - tally.failed} of ${files.length} files to ${options.out}${imageFilesNote(images.length)}\n`)
   }
   const verbs = options.dryRun ? VERBS.dry : VERBS.wet
   const seconds = ((deps.now() - started) / 1000).toFixed(1)
@@ -286,6 +322,12 @@ function noteOverrides(loaded: LoadedReview, used: Map<string, {titles: string[]
   const entry = used.get(loaded.factsFile) ?? {titles: loaded.facts.reviews.map((review) => review.title), matched: new Set<string>()}
   if (loaded.parsed.overrides) entry.matched.add(loaded.parsed.overrides.title)
   used.set(loaded.factsFile, entry)
+}
+
+/** How `--out` says that images travel as file references. */
+function imageFilesNote(count: number): string {
+  if (count === 0) return ''
+  return ` (${count === 1 ? '1 image field names a local file' : `${count} image fields name local files`} as _sanityAsset; "sanity dataset import" uploads ${count === 1 ? 'it' : 'them'})`
 }
 
 function describeTarget(target: SanityTarget): string {
@@ -333,8 +375,10 @@ const SEED_WORDING = {rerun: 'the seed', unit: 'this review'} as const
 export function sanityDatasetClient(target: SanityTarget): DatasetClient {
   // Fail fast against the local lake: retrying a refused connection only delays the hint.
   const client = createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})})
+  const assets = sanityAssetClient(client)
   return {
     fetch: <R>(query: string, params: Record<string, unknown>) => client.fetch<R>(query, params),
+    uploadAsset: assets.uploadAsset,
     mutate: async (mutations) => {
       // The shapes are Sanity's own; the client's types want index signatures.
       await client.mutate(mutations as unknown as ClientMutation[], {returnDocuments: false, visibility: 'sync'})

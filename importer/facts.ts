@@ -25,9 +25,8 @@ import type {ParseOptions, ReviewOverrides} from './parse'
  * crew and film details. People are referred to by name (canonical or alias)
  * everywhere in this file.
  *
- * Images are not part of the facts yet: a later step adds `poster` here and `image`
- * to the `people` entries, each naming a local file. The schema is strict, so those
- * keys are refused until then instead of being silently ignored.
+ * Images (`poster`, `people[].image`) name local files, relative to the facts file; the
+ * seed uploads them through the assets API (see ./images).
  */
 export interface FilmFacts {
   /** Which film these facts are for; must match the review's title line. */
@@ -43,8 +42,13 @@ export interface FilmFacts {
   /** Added after the countries and languages from the details lines. */
   countries?: Country[]
   languages?: Language[]
-  /** Canonical spellings; `aliases` are other spellings that occur in texts. */
-  people?: Array<{name: string; aliases?: string[]}>
+  /** The film's poster: a local image file and its alternative text. */
+  poster?: ImageFact
+  /**
+   * Canonical spellings; `aliases` are other spellings that occur in texts; `image` a portrait
+   * (used when the review credits the person).
+   */
+  people?: Array<{name: string; aliases?: string[]; image?: ImageFact}>
   /**
    * Cast credits. An entry for someone already credited by the text fills in or
    * corrects the character and voice flag; new people are billed after the text's.
@@ -65,6 +69,17 @@ export interface FilmFacts {
   reviews?: ReviewOverrides[]
 }
 
+/** An image named in a facts file. */
+export interface ImageFact {
+  /** A local image file, relative to the facts file (e.g. `her-2013-poster.jpg` next to it). */
+  file: string
+  /** What the image shows, for readers who cannot see it (the schema requires it). */
+  alt: string
+}
+
+/** The kinds of image the assets API takes, by file extension. */
+export const IMAGE_FILE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg'] as const
+
 const genreValues = GENRES.map((genre) => genre.value) as [Genre, ...Genre[]]
 const jobValues = CREW_JOBS.map((job) => job.value) as [CrewJob, ...CrewJob[]]
 const countryValues = COUNTRIES.map((country) => country.value) as [Country, ...Country[]]
@@ -80,6 +95,16 @@ const text = z.string().trim().min(1)
 
 const uniqueStrings = (list: readonly string[]) => new Set(list).size === list.length
 
+const imageFact = z
+  .object({
+    file: text.refine(
+      (file) => IMAGE_FILE_EXTENSIONS.some((extension) => file.toLowerCase().endsWith(`.${extension}`)),
+      `an image file ends in ${IMAGE_FILE_EXTENSIONS.map((extension) => `.${extension}`).join(', ')}`,
+    ),
+    alt: text.max(300),
+  })
+  .strict()
+
 export const filmFactsSchema = z
   .object({
     film: z.object({title: text, releaseYear: z.number().int()}).strict(),
@@ -90,8 +115,9 @@ export const filmFactsSchema = z
     runtimeMinutes: z.number().int().min(1).max(MAX_RUNTIME_MINUTES).optional(),
     countries: z.array(z.enum(countryValues)).refine(uniqueStrings, 'list each country once').optional(),
     languages: z.array(z.enum(languageValues)).refine(uniqueStrings, 'list each language once').optional(),
+    poster: imageFact.optional(),
     people: z
-      .array(z.object({name, aliases: z.array(name).optional()}).strict())
+      .array(z.object({name, aliases: z.array(name).optional(), image: imageFact.optional()}).strict())
       .optional(),
     cast: z
       .array(

@@ -55,6 +55,8 @@ export async function loadReview(fileName: string, files: ReviewFiles, options: 
   if (found) checkFactsMatch(found.facts, {...film, titleLine: film.line}, fileName)
   const parsed = parseReview(text, {...parseOptionsFrom(found?.facts, found?.path), fileName})
   const result = buildDocuments(parsed, found?.facts)
+  // Image files are named relative to the facts file.
+  if (found) result.images = result.images.map((image) => ({...image, file: join(dirname(found.path), image.file)}))
   return {fileName, parsed, result, ...(found ? {factsFile: found.path, facts: found.facts} : {})}
 }
 
@@ -83,5 +85,21 @@ async function findFacts(
   } catch (error) {
     throw new ImportError(`cannot load the facts module: ${error instanceof Error ? error.message : String(error)}`, {fileName: path})
   }
-  return {path, facts: parseFacts(value, path)}
+  const facts = parseFacts(value, path)
+  await checkImageFiles(facts, path, files)
+  return {path, facts}
+}
+
+/** Every image file the facts name must be there (a typo fails the import, it does not drop the image). */
+async function checkImageFiles(facts: FilmFacts, factsFile: string, files: ReviewFiles): Promise<void> {
+  const named = [
+    ...(facts.poster ? [{where: 'poster.file', file: facts.poster.file}] : []),
+    ...(facts.people ?? []).flatMap((person, index) => (person.image ? [{where: `people.${index}.image.file`, file: person.image.file}] : [])),
+  ]
+  for (const {where, file} of named) {
+    const path = join(dirname(factsFile), file)
+    if (!(await files.exists(path))) {
+      throw new ImportError(`${where}: no such image file ${path} (image paths are relative to the facts file)`, {fileName: factsFile})
+    }
+  }
 }

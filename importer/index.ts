@@ -11,7 +11,8 @@ import type {ImportResult} from './types'
 export {buildDocuments} from './build'
 export {ImportError} from './errors'
 export {DATE_FORMS, parseDate} from './dates'
-export {filmFactsSchema, parseFacts, parseOptionsFrom, type FilmFacts} from './facts'
+export {filmFactsSchema, IMAGE_FILE_EXTENSIONS, parseFacts, parseOptionsFrom, type FilmFacts, type ImageFact} from './facts'
+export {attachImages, imagesFor, withImageFiles, type ImageStep} from './images'
 export {DEFAULT_LABELS, DETAIL_TARGETS, LabelMatcher, type DetailTarget} from './labels'
 export {filmId, filmSlug, keyFor, personId, personSlug, reviewId, reviewSlug, slugify} from './ids'
 export {toNdjson} from './ndjson'
@@ -33,6 +34,7 @@ export {creditsIn, warnsOfSpoilers, type ProseOptions, type TextCredit} from './
 export {blockTexts, findMentions, paragraphBlock, type NameSpelling} from './portable-text'
 export {
   fetchStored,
+  IMAGE_FIELDS,
   IMPORTED_FIELDS,
   mergeWithStored,
   mutationsFor,

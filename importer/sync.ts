@@ -1,3 +1,4 @@
+import type {AssetUploadClient} from '../lib/asset-uploads'
 import type {FilmDocument, ImportedDocument, PersonDocument, ReviewDocument} from './types'
 
 /**
@@ -29,9 +30,10 @@ export type Mutation =
   | {create: ImportedDocument | {_id: string; _type: string; [field: string]: unknown}}
   | {createIfNotExists: ImportedDocument | {_id: string; _type: string; [field: string]: unknown}}
   | {patch: {id: string; ifRevisionID?: string; set?: Record<string, unknown>; unset?: string[]}}
+  | {delete: {id: string}}
 
 /** The part of `@sanity/client` the write path needs; tests pass a fake. */
-export interface DatasetClient {
+export interface DatasetClient extends AssetUploadClient {
   /** Must see drafts (the `raw` perspective). */
   fetch<R>(query: string, params: Record<string, unknown>): Promise<R>
   /** Applies the mutations in one transaction: all or nothing. */
@@ -68,11 +70,22 @@ export const IMPORTED_FIELDS = {
   review: ['title', 'slug', 'film', 'kind', 'publishedOn', 'updatedOn', 'containsSpoilers', 'intro', 'sections'],
 } as const satisfies {film: readonly Fields<FilmDocument>[]; person: readonly Fields<PersonDocument>[]; review: readonly Fields<ReviewDocument>[]}
 
+/**
+ * Image fields an import writes only when the facts name an image: with one, the import owns the
+ * field (an editor's crop and hotspot on the same asset are kept); without one, the stored value
+ * (an editor's poster or portrait) stays.
+ */
+export const IMAGE_FIELDS = {film: ['poster'], person: ['image'], review: []} as const satisfies {
+  film: readonly Fields<FilmDocument>[]
+  person: readonly Fields<PersonDocument>[]
+  review: readonly Fields<ReviewDocument>[]
+}
+
 // Compile-time check that no field of the document types is missing from the lists above.
 type Missing<T, Listed> = Exclude<Fields<T>, Listed>
 const everyFieldListed: [
-  Missing<FilmDocument, (typeof IMPORTED_FIELDS.film)[number]>,
-  Missing<PersonDocument, (typeof IMPORTED_FIELDS.person)[number]>,
+  Missing<FilmDocument, (typeof IMPORTED_FIELDS.film)[number] | (typeof IMAGE_FIELDS.film)[number]>,
+  Missing<PersonDocument, (typeof IMPORTED_FIELDS.person)[number] | (typeof IMAGE_FIELDS.person)[number]>,
   Missing<ReviewDocument, (typeof IMPORTED_FIELDS.review)[number]>,
 ] extends [never, never, never]
   ? true
@@ -117,6 +130,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  */
 export function mergeWithStored(built: ImportedDocument, stored: StoredDocument): ImportedDocument {
   const kept = withoutSystemFields(stored)
+  const images = imagesOver(built, kept)
   if (built._type === 'person') {
     const name = typeof kept.name === 'string' ? kept.name : built.name
     const storedAliases = Array.isArray(kept.aliases) ? kept.aliases.filter((alias): alias is string => typeof alias === 'string') : []
@@ -125,12 +139,30 @@ export function mergeWithStored(built: ImportedDocument, stored: StoredDocument)
       if (spelling !== name && !aliases.includes(spelling)) aliases.push(spelling)
     }
     const {aliases: _storedAliases, ...rest} = kept
-    const merged = {...rest, name, slug: kept.slug ?? built.slug, ...(aliases.length ? {aliases} : {}), _id: built._id, _type: 'person'}
+    const merged = {...rest, name, slug: kept.slug ?? built.slug, ...(aliases.length ? {aliases} : {}), ...images, _id: built._id, _type: 'person'}
     return merged as unknown as PersonDocument
   }
   const owned = new Set<string>(IMPORTED_FIELDS[built._type])
   const editorFields = Object.fromEntries(Object.entries(kept).filter(([key]) => !owned.has(key)))
-  return {...editorFields, ...built} as unknown as ImportedDocument
+  return {...editorFields, ...built, ...images} as unknown as ImportedDocument
+}
+
+/** The image fields the import sets, each over a stored value of the same asset (keeping its crop and hotspot). */
+function imagesOver(built: ImportedDocument, kept: Record<string, unknown>): Record<string, unknown> {
+  const fields: readonly string[] = IMAGE_FIELDS[built._type]
+  const out: Record<string, unknown> = {}
+  for (const field of fields) {
+    const value = (built as unknown as Record<string, unknown>)[field]
+    if (!isRecord(value)) continue
+    const stored = kept[field]
+    const sameAsset = isRecord(stored) && isRecord(stored.asset) && isRecord(value.asset) && stored.asset._ref === value.asset._ref
+    out[field] = sameAsset ? {...stored, ...value} : value
+  }
+  return out
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**

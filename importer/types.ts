@@ -35,6 +35,31 @@ export interface TextBlock {
 
 export type PortableText = TextBlock[]
 
+/** An image field as the import writes it: the uploaded asset and its alternative text. */
+export interface ImageValue {
+  _type: 'image'
+  asset: Reference | {_type: 'reference'; _ref: string; _weak: true}
+  alt: string
+}
+
+/** An image field in NDJSON for `sanity dataset import`, which uploads the file it names. */
+export interface ImageFileValue {
+  _type: 'image'
+  /** `image@file:///absolute/path.jpg` */
+  _sanityAsset: string
+  alt: string
+}
+
+/** An image a facts file names for a document: the seed uploads it and sets the field. */
+export interface ImageSource {
+  /** The film (`poster`) or person (`image`) it belongs to. */
+  documentId: string
+  field: 'poster' | 'image'
+  /** The local file: relative to the facts file in what `buildDocuments` returns, resolved by `loadReview`. */
+  file: string
+  alt: string
+}
+
 export interface CrewMember {
   _type: 'crewMember'
   _key: string
@@ -66,6 +91,8 @@ export interface FilmDocument {
   languages?: Language[]
   crew: CrewMember[]
   cast: CastMember[]
+  /** Set by the seed from the facts' `poster` (never by `buildDocuments`). */
+  poster?: ImageValue | ImageFileValue
 }
 
 export interface PersonDocument {
@@ -74,6 +101,8 @@ export interface PersonDocument {
   name: string
   slug: Slug
   aliases?: string[]
+  /** Set by the seed from the facts' `people[].image` (never by `buildDocuments`). */
+  image?: ImageValue | ImageFileValue
 }
 
 export interface ReviewSection {
@@ -106,4 +135,6 @@ export interface ImportResult {
   review: ReviewDocument
   /** Every document in write order: people, then the film, then the review. */
   documents: ImportedDocument[]
+  /** Images the facts name for these documents (the poster, portraits of credited people), not yet in them. */
+  images: ImageSource[]
 }

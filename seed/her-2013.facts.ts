@@ -4,10 +4,16 @@ import type {FilmFacts} from '../importer/facts'
  * Curated facts for Her (2013, written and directed by Spike Jonze), checked
  * against the film's credits. The review text misspells Scarlett Johansson and
  * leaves Olivia Wilde's character unnamed; everything else here adds to it (the
- * review's details lines give neither runtime, country nor language).
+ * review's details lines give neither runtime, country nor language). The poster is
+ * artwork made for this project.
  */
 const facts: FilmFacts = {
   film: {title: 'Her', releaseYear: 2013},
+  // Made for this project (her-2013-poster.svg, rendered to JPEG): no third-party artwork.
+  poster: {
+    file: 'her-2013-poster.jpg',
+    alt: 'Poster: the word “her” under a glowing earpiece on a coral-to-orange sky, with the line “A love story · 2013”',
+  },
   genres: ['drama', 'romance', 'science-fiction'],
   runtimeMinutes: 126,
   countries: ['US'],

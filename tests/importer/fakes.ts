@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {PassThrough} from 'node:stream'
 
 import {Mutation as Mutator} from '@sanity/mutator'
@@ -48,8 +49,28 @@ export class FakeDataset implements DatasetClient {
   /** Ids of the documents each commit wrote, in order. */
   writtenIds(commit: number): string[] {
     return this.commits[commit]!.map((mutation) =>
-      'patch' in mutation ? mutation.patch.id : 'create' in mutation ? mutation.create._id : mutation.createIfNotExists._id,
+      'patch' in mutation
+        ? mutation.patch.id
+        : 'create' in mutation
+          ? mutation.create._id
+          : 'delete' in mutation
+            ? mutation.delete.id
+            : mutation.createIfNotExists._id,
     )
+  }
+
+  /** Asset uploads: the same bytes give the same asset document, as the assets API does. */
+  readonly uploads: string[] = []
+
+  async uploadAsset(kind: 'image' | 'file', bytes: Uint8Array, options: {filename: string}): Promise<{_id: string}> {
+    const sha1 = createHash('sha1').update(bytes).digest('hex')
+    const extension = options.filename.split('.').pop()?.toLowerCase() ?? 'bin'
+    const _id = `${kind}-${sha1}${kind === 'image' ? '-1x1' : ''}-${extension}`
+    this.uploads.push(_id)
+    if (!this.documents.has(_id)) {
+      this.documents.set(_id, {_id, _type: `sanity.${kind}Asset`, sha1hash: sha1, originalFilename: options.filename, _rev: `upload${this.uploads.length}`})
+    }
+    return {_id}
   }
 
   async mutate(mutations: readonly Mutation[]): Promise<void> {
@@ -66,6 +87,8 @@ export class FakeDataset implements DatasetClient {
         store(mutation.create, undefined)
       } else if ('createIfNotExists' in mutation) {
         if (!next.has(mutation.createIfNotExists._id)) store(mutation.createIfNotExists, undefined)
+      } else if ('delete' in mutation) {
+        next.delete(mutation.delete.id)
       } else {
         const {id, ifRevisionID, ...patch} = mutation.patch
         const current = next.get(id)
@@ -76,6 +99,7 @@ export class FakeDataset implements DatasetClient {
       }
     }
     this.commits.push([...mutations])
+    this.documents.clear()
     for (const [key, value] of next) this.documents.set(key, value)
   }
 }

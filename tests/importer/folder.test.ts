@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
@@ -89,6 +90,8 @@ describe('npm run seed -- --dir <folder>', () => {
     expect(io.stdout()).toBe(
       [
         `${join(dir, 'arrival.txt')}: 6 documents (6 created, 0 replaced, 0 unchanged)`,
+        // The poster Her's facts name (relative to seed/her-2013.facts.ts) is uploaded for Her's transaction.
+        `uploaded   image-${createHash('sha1').update(readFileSync('seed/her-2013-poster.jpg')).digest('hex')}-1x1-jpg from seed/her-2013-poster.jpg`,
         // Amy Adams was written with Arrival: the Her transaction leaves her out.
         `${join(dir, 'her.txt')}: 19 documents (19 created, 0 replaced, 0 unchanged)`,
         'Summary: 25 created, 0 replaced, 0 unchanged, 0 failed (2 files in 0.0 s)',

@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
 import {PassThrough} from 'node:stream'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -30,6 +32,8 @@ async function seed(options: Partial<SeedOptions> = {}, dataset = 'seeded') {
   return {code, out}
 }
 
+const POSTER_ASSET = `image-${createHash('sha1').update(readFileSync('seed/her-2013-poster.jpg')).digest('hex')}-400x600-jpg`
+
 const snapshot = (dataset = 'seeded') =>
   t.client
     .withConfig({dataset})
@@ -40,8 +44,11 @@ describe('npm run seed against a real local lake', () => {
     const first = await seed()
     expect(first.code).toBe(0)
     expect(first.out).toContain('Wrote 20 of 20 documents')
+    expect(first.out).toContain(`uploaded   ${POSTER_ASSET} from seed/her-2013-poster.jpg\n`)
     const before = await snapshot()
-    expect(before).toHaveLength(20)
+    // The 20 documents and the poster's asset.
+    expect(before).toHaveLength(21)
+    expect(before.map((document) => document._id)).toContain(POSTER_ASSET)
 
     const dry = await seed({dryRun: true})
     expect(dry.code).toBe(0)
@@ -50,6 +57,8 @@ describe('npm run seed against a real local lake', () => {
     const second = await seed()
     expect(second.code).toBe(0)
     expect(second.out).toContain('is already up to date')
+    // The same bytes make no new asset.
+    expect(second.out).toContain(`unchanged  ${POSTER_ASSET} from seed/her-2013-poster.jpg\n`)
     // Same ids, same revisions: nothing was rewritten or duplicated.
     expect(await snapshot()).toEqual(before)
   })

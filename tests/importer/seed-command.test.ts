@@ -1,8 +1,9 @@
 import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -21,7 +22,18 @@ afterEach(() => {
   rmSync(dir, {recursive: true, force: true})
 })
 
-const herNdjson = () => toNdjson(importReview(readText(HER_FILE), {fileName: HER_FILE, facts: parseFacts(herFacts)}).documents)
+const POSTER_FILE = resolve('seed/her-2013-poster.jpg')
+const POSTER_SHA1 = createHash('sha1').update(readFileSync(POSTER_FILE)).digest('hex')
+const POSTER_ALT = 'Poster: the word “her” under a glowing earpiece on a coral-to-orange sky, with the line “A love story · 2013”'
+
+/** What the seed writes for Her: the imported documents, the film with its poster as a file for `sanity dataset import`. */
+const herNdjson = () =>
+  toNdjson(
+    importReview(readText(HER_FILE), {fileName: HER_FILE, facts: parseFacts(herFacts)}).documents.map((document) =>
+      document._id === 'film-her-2013' ? {...document, poster: {_type: 'image', _sanityAsset: `image@file://${POSTER_FILE}`, alt: POSTER_ALT}} : document,
+    ),
+  )
+const WROTE_HER = (out: string) => `Wrote 20 documents to ${out} (1 image field names a local file as _sanityAsset; "sanity dataset import" uploads it)\n`
 
 describe('seed --out (NDJSON)', () => {
   it('writes the documents as NDJSON without contacting a dataset, finding the facts by convention', async () => {
@@ -30,7 +42,7 @@ describe('seed --out (NDJSON)', () => {
     expect(await run({file: HER_FILE, out, dryRun: false}, io.deps)).toBe(0)
     expect(readFileSync(out, 'utf8')).toBe(herNdjson())
     expect(io.clientsCreated()).toBe(0)
-    expect(io.stdout()).toBe(`Using film facts from ${HER_FACTS_FILE}\nWrote 20 documents to ${out}\n`)
+    expect(io.stdout()).toBe(`Using film facts from ${HER_FACTS_FILE}\n${WROTE_HER(out)}`)
     expect(readdirSync(join(dir, 'nested'))).toStrictEqual(['her.ndjson'])
   })
 
@@ -115,6 +127,10 @@ describe('seed to a dataset', () => {
         .map((line) => (JSON.parse(line) as {_id: string})._id),
     )
     expect(io.stdout()).toContain('Wrote 20 of 20 documents to local lake local, dataset test in one transaction.\n')
+    // The poster the facts name went up through the assets API first, and the film shows it.
+    expect(dataset.uploads).toStrictEqual([`image-${POSTER_SHA1}-1x1-jpg`])
+    expect(io.stdout()).toContain(`uploaded   image-${POSTER_SHA1}-1x1-jpg from seed/her-2013-poster.jpg\n`)
+    expect(dataset.documents.get('film-her-2013')?.poster).toStrictEqual({_type: 'image', asset: {_type: 'reference', _ref: `image-${POSTER_SHA1}-1x1-jpg`}, alt: POSTER_ALT})
   })
 
   it('changes nothing when the same text is imported again', async () => {
@@ -125,7 +141,10 @@ describe('seed to a dataset', () => {
     expect(await run({file: HER_FILE, dryRun: false}, io.deps)).toBe(0)
     expect(dataset.commits).toHaveLength(1)
     expect(JSON.stringify([...dataset.documents])).toBe(before)
-    expect(dataset.documents.size).toBe(20)
+    // 20 documents and the poster's asset; the same bytes found again are not uploaded again.
+    expect(dataset.documents.size).toBe(21)
+    expect(dataset.uploads).toHaveLength(1)
+    expect(io.stdout()).toContain(`unchanged  image-${POSTER_SHA1}-1x1-jpg from seed/her-2013-poster.jpg\n`)
     expect(io.stdout()).toContain('Everything in local lake local, dataset test is already up to date.\n')
   })
 
@@ -156,7 +175,8 @@ describe('seed to a dataset', () => {
     const lines = io.stdout().split('\n')
     expect(lines).toContain('would create   person-spike-jonze')
     expect(lines).toContain('would replace  review-her-2013-falling-in-love-with-ai')
-    expect(lines.filter((line) => line.startsWith('unchanged '))).toHaveLength(18)
+    expect(lines).toContain(`unchanged      image-${POSTER_SHA1}-1x1-jpg from seed/her-2013-poster.jpg`)
+    expect(lines.filter((line) => line.startsWith('unchanged ') && !line.includes('image-'))).toHaveLength(18)
     expect(io.stdout()).toContain('Dry run: nothing was written to local lake local, dataset test.\n')
   })
 
@@ -211,7 +231,7 @@ describe('the seed entry point (scripts/seed.ts, run as a process)', {timeout: 6
     const out = join(dir, 'her.ndjson')
     expect(await seed(['--out', out])).toStrictEqual({
       code: 0,
-      stdout: `Using film facts from ${HER_FACTS_FILE}\nWrote 20 documents to ${out}\n`,
+      stdout: `Using film facts from ${HER_FACTS_FILE}\n${WROTE_HER(out)}`,
       stderr: '',
     })
     expect(readFileSync(out, 'utf8')).toBe(herNdjson())
