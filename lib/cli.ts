@@ -38,3 +38,21 @@ export function runIfEntry<O>(moduleUrl: string, cli: Cli<O>): void {
     },
   )
 }
+
+/** A command-line mistake: the entry prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/**
+ * A whole-number option (`--port 3434`) within `min`..`max`, undefined when not given; one wording
+ * for every script: `--port must be a whole number from 0 to 65535, not "x"`.
+ */
+export function wholeNumberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`)
+  }
+  return number
+}

@@ -4,6 +4,7 @@
  */
 import {parseArgs} from 'node:util'
 
+import {wholeNumberOption} from '../lib/cli'
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
 import {DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_TIMEOUT_MS, startLake} from '../lake'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins} from '../lake/http'
@@ -32,10 +33,11 @@ function fail(message: string): never {
 }
 
 function parseInteger(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined
-  const number = Number(value)
-  if (!Number.isInteger(number) || number < min || number > max) fail(`--${name} must be an integer from ${min} to ${max} (got "${value}")`)
-  return number
+  try {
+    return wholeNumberOption(value, name, min, max)
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error))
+  }
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
 import {parseArgs} from 'node:util'
 
 import {runCommentLoad, type LoadOptions} from '../comments/load'
-import {type CliArgs, runIfEntry} from '../lib/cli'
+import {type CliArgs, runIfEntry, wholeNumberOption} from '../lib/cli'
 
 const USAGE = `Usage: npm run load:comments -- [--clients 1..1000] [--seconds 1..600]
 
@@ -22,10 +22,8 @@ function parseLoadArgs(argv: readonly string[]): CliArgs<LoadOptions> {
       strict: true,
     })
     if (values.help) return {kind: 'help'}
-    const clients = Number(values.clients)
-    const seconds = Number(values.seconds)
-    if (!(Number.isInteger(clients) && clients > 0 && clients <= 1000)) return {kind: 'error', message: `--clients must be a whole number from 1 to 1000, not "${values.clients}"`}
-    if (!(seconds > 0 && seconds <= 600)) return {kind: 'error', message: `--seconds must be a number above 0 and at most 600, not "${values.seconds}"`}
+    const clients = wholeNumberOption(values.clients, 'clients', 1, 1000) ?? 20
+    const seconds = wholeNumberOption(values.seconds, 'seconds', 1, 600) ?? 10
     return {kind: 'run', options: {clients, durationMs: seconds * 1000, log: (line) => console.log(line)}}
   } catch (error) {
     return {kind: 'error', message: error instanceof Error ? error.message : String(error)}

@@ -5,6 +5,7 @@
  */
 import {parseArgs} from 'node:util'
 
+import {wholeNumberOption} from '../lib/cli'
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
 
@@ -48,8 +49,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`)
     return
   }
-  const port = values.port === undefined ? undefined : Number(values.port)
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port must be an integer from 0 to 65535 (got "${values.port}")`)
+  let port: number | undefined
+  try {
+    port = wholeNumberOption(values.port, 'port', 0, 65535)
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
   let corsOrigins: string[] = []
   try {
     corsOrigins = resolveCorsOrigins(values['cors-origin'])

@@ -13,6 +13,7 @@ import {createClient} from '@sanity/client'
 import {createCommentHandler} from '../comments'
 import {defaultSeedDeps, sanityDatasetClient} from '../importer/command'
 import {describeSeedReport, seedOnStart} from '../importer/seed-on-start'
+import {wholeNumberOption} from '../lib/cli'
 import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort} from '../lib/constants'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
 import {ensureStudioBuild} from '../server/studio-build'
@@ -62,15 +63,9 @@ export function parseStartArgs(
       strict: true,
     })
     if (values.help) return {help: true}
-    const port = values.port === undefined ? defaultLakePort : Number(values.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      return {error: `--port must be a whole number from 0 to 65535, not "${values.port}"`}
-    }
-    const timeout = values['query-timeout']
-    const queryTimeoutMs = timeout === undefined ? undefined : Number(timeout)
-    if (queryTimeoutMs !== undefined && (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 10)) {
-      return {error: `--query-timeout must be a whole number of milliseconds (at least 10), not "${timeout}"`}
-    }
+    const port = wholeNumberOption(values.port, 'port', 0, 65535) ?? defaultLakePort
+    // The same range as `npm run lake -- --query-timeout`.
+    const queryTimeoutMs = wholeNumberOption(values['query-timeout'], 'query-timeout', 10, 3_600_000)
     return {
       port,
       dir: values.dir ?? defaultLakeDir,

@@ -53,7 +53,7 @@ describe('npm run lake', () => {
   it('takes --query-timeout and refuses a value that is not a number of milliseconds', {timeout: 20_000}, async () => {
     const run = runLakeScript(['--query-timeout', 'soon'])
     expect(await run.exited).toBe(2)
-    expect(run.output().stderr).toContain('--query-timeout must be an integer from 10 to 3600000 (got "soon")')
+    expect(run.output().stderr).toContain('--query-timeout must be a whole number from 10 to 3600000, not "soon"')
     expect(run.output().stderr).toContain('--query-timeout <ms>')
   })
 
