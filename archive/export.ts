@@ -9,12 +9,12 @@ import {mkdir, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {createClient, type SanityClient} from '@sanity/client'
+import type {SanityClient} from '@sanity/client'
 import {exportDataset} from '@sanity/export'
 
-import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
+import {commandClient, resolveTarget, type SanityTarget} from '../lib/env'
 import type {CliArgs} from '../lib/cli'
-import {describeBackendError} from '../lib/backend-error'
+import {describeBackendError, describeTarget} from '../lib/backend-error'
 
 export const EXPORT_USAGE = `Usage: npm run export -- --out <file.tar.gz> [--dataset <name>] [--no-assets] [--no-drafts] [--types <a,b>] [--dry-run]
 
@@ -96,7 +96,7 @@ const ASSET_TYPES = ['sanity.imageAsset', 'sanity.fileAsset']
 export async function runExport(options: ExportOptions, deps: ExportDeps): Promise<number> {
   const resolved = deps.target()
   const target: SanityTarget = options.dataset ? {...resolved, dataset: options.dataset} : resolved
-  const where = `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+  const where = describeTarget(target)
   if (!target.token) {
     deps.stderr(`error: exporting reads drafts and asset files, so it needs a token: ${target.kind === 'lake' ? 'start the lake once ("npm run lake") so it writes .lake/token, or set SANITY_API_WRITE_TOKEN' : 'set SANITY_API_WRITE_TOKEN to a token that can read the dataset'}.\n`)
     return 1
@@ -164,7 +164,7 @@ export async function runExport(options: ExportOptions, deps: ExportDeps): Promi
 export function defaultExportDeps(): ExportDeps {
   return {
     target: () => resolveTarget(),
-    createClient: (target) => createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})}),
+    createClient: commandClient,
     exportDataset,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -8,12 +8,12 @@
 import {basename} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {createClient, type Mutation, type SanityClient} from '@sanity/client'
+import type {Mutation, SanityClient} from '@sanity/client'
 
 import {AssetUploads, pendingAssetReference, sanityAssetClient, sha1Hex} from '../lib/asset-uploads'
-import {describeBackendError} from '../lib/backend-error'
+import {describeBackendError, describeTarget} from '../lib/backend-error'
 import type {CliArgs} from '../lib/cli'
-import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
+import {commandClient, resolveTarget, type SanityTarget} from '../lib/env'
 import {type Archive, ArchiveError, type AssetKind, formatPath, readArchive, readAssetBytes} from './format'
 
 export const IMPORT_USAGE = `Usage: npm run import -- <file.tar.gz | file.ndjson> [--replace | --missing] [--dataset <name>] [--dry-run]
@@ -109,7 +109,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   }
   const resolved = deps.target()
   const target: SanityTarget = options.dataset ? {...resolved, dataset: options.dataset} : resolved
-  const where = `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+  const where = describeTarget(target)
   const client = deps.createClient(target)
   const uploads = new AssetUploads(sanityAssetClient(client), {dryRun: options.dryRun})
   try {
@@ -225,7 +225,7 @@ function withAssetReferences(doc: Archive['documents'][number], archive: Archive
 export function defaultImportDeps(): ImportDeps {
   return {
     target: () => resolveTarget(),
-    createClient: (target) => createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})}),
+    createClient: commandClient,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   }

@@ -5,6 +5,7 @@
  */
 import type {SanityClient} from '@sanity/client'
 
+import {describeTarget} from '../lib/backend-error'
 import type {SanityTarget} from '../lib/env'
 import type {CommentStatus} from '../schemas/constants'
 import {moderateComments} from './moderation'
@@ -58,7 +59,7 @@ export interface CommentMigrationDeps {
 /** `npm run comments:migrate`: plans, prints and (unless a dry run) carries out the migration; returns the exit code. */
 export async function runCommentMigration(options: CommentMigrationOptions, deps: CommentMigrationDeps): Promise<number> {
   const target = deps.target()
-  const where = `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+  const where = describeTarget(target)
   const client = deps.createClient(target)
   try {
     const plan = await planCommentMigration(client)

@@ -9,11 +9,11 @@ import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {createClient, type Mutation as ClientMutation} from '@sanity/client'
+import type {Mutation as ClientMutation} from '@sanity/client'
 
 import {AssetUploads, sanityAssetClient} from '../lib/asset-uploads'
-import {describeBackendError, isFatalBackendError} from '../lib/backend-error'
-import {clientConfig, resolveTarget, type SanityTarget} from '../lib/env'
+import {describeBackendError, describeTarget, isFatalBackendError} from '../lib/backend-error'
+import {commandClient, resolveTarget, type SanityTarget} from '../lib/env'
 import {Combined} from './combine'
 import {ImportError} from './errors'
 import {loadReview, reviewFilesIn, type LoadedReview, type ReviewFiles} from './files'
@@ -330,9 +330,6 @@ function imageFilesNote(count: number): string {
   return ` (${count === 1 ? '1 image field names a local file' : `${count} image fields name local files`} as _sanityAsset; "sanity dataset import" uploads ${count === 1 ? 'it' : 'them'})`
 }
 
-function describeTarget(target: SanityTarget): string {
-  return `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
-}
 
 /** The documents of an existing NDJSON file by id (what `--out --dry-run` compares with). */
 async function readExisting(path: string, deps: SeedDeps): Promise<Map<string, {_id: string}> | ImportError> {
@@ -373,8 +370,7 @@ const SEED_WORDING = {rerun: 'the seed', unit: 'this review'} as const
 
 /** A dataset client over `@sanity/client` that sees drafts (to leave them alone) and writes atomically. */
 export function sanityDatasetClient(target: SanityTarget): DatasetClient {
-  // Fail fast against the local lake: retrying a refused connection only delays the hint.
-  const client = createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})})
+  const client = commandClient(target)
   const assets = sanityAssetClient(client)
   return {
     fetch: <R>(query: string, params: Record<string, unknown>) => client.fetch<R>(query, params),

@@ -5,6 +5,11 @@
  */
 import type {SanityTarget} from './env'
 
+/** How commands name where they read or write: "local lake local, dataset production" or "project abc123, dataset production". */
+export function describeTarget(target: SanityTarget): string {
+  return `${target.kind === 'lake' ? 'local lake' : 'project'} ${target.projectId}, dataset ${target.dataset}`
+}
+
 export interface BackendErrorWording {
   /** What to run again, e.g. "the seed". */
   rerun: string

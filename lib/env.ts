@@ -5,6 +5,8 @@
 import {readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
+import {createClient, type SanityClient} from '@sanity/client'
+
 import {clientConfig, resolveTarget as resolveTargetFromEnv, type Env, type SanityTarget} from './client-config'
 import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort, localProjectId} from './constants'
 
@@ -20,6 +22,14 @@ export function resolveTarget(env: Env = process.env): SanityTarget {
   if (target.kind !== 'lake' || target.token) return target
   const lakeDir = typeof env.LAKE_DIR === 'string' && env.LAKE_DIR ? env.LAKE_DIR : defaultLakeDir
   return {...target, token: readLakeToken(resolve(lakeDir))}
+}
+
+/**
+ * The client of the seed, import and export commands: it sees drafts (`raw`), and against the local
+ * lake it fails at once (retrying a refused connection only delays the advice to start the lake).
+ */
+export function commandClient(target: SanityTarget): SanityClient {
+  return createClient({...clientConfig(target), perspective: 'raw', ...(target.kind === 'lake' ? {maxRetries: 0} : {})})
 }
 
 /** The token file the lake writes on first start (mode 0600), if it exists yet. */

@@ -7,7 +7,6 @@ import {createHash} from 'node:crypto'
 import {copyFileSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {PassThrough} from 'node:stream'
 import {pathToFileURL} from 'node:url'
 
 import {sanityImport} from '@sanity/import'
@@ -15,9 +14,10 @@ import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {defaultImportDeps, runImport} from '../../archive/import'
-import {defaultSeedDeps, runSeed, type SeedOptions} from '../../importer/command'
+import {runSeed, type SeedOptions} from '../../importer/command'
 import {startTestLake, type TestLake} from '../helpers/lake'
 import {FakeDataset, testDeps} from './fakes'
+import {seedIntoLake} from './support'
 
 const FIXTURE = 'tests/fixtures/reviews/headings-listed-in-facts-paper-lanterns.txt'
 const FILM = 'film-paper-lanterns-2020'
@@ -75,25 +75,8 @@ afterAll(async () => {
   rmSync(dir, {recursive: true, force: true})
 })
 
-/** `npm run seed` against the real lake, capturing what it prints. */
-async function seed(options: Partial<SeedOptions>, dataset = 'images') {
-  let out = ''
-  let err = ''
-  const code = await runSeed(
-    {file: review, dryRun: false, ...options},
-    {
-      ...defaultSeedDeps({terminal: new PassThrough()}),
-      target: () => ({kind: 'lake', projectId: 'local', dataset, token: t.lake.token, apiHost: t.lake.url}),
-      stdout: (text) => {
-        out += text
-      },
-      stderr: (text) => {
-        err += text
-      },
-    },
-  )
-  return {code, out, err}
-}
+/** `npm run seed` of the fixture review against the real lake. */
+const seed = (options: Partial<SeedOptions>, dataset = 'images') => seedIntoLake(t.lake, dataset, {file: review, ...options})
 
 const assetIds = (dataset = 'images') => t.client.withConfig({dataset}).fetch<string[]>('*[_type == "sanity.imageAsset"] | order(_id)._id')
 

@@ -1,11 +1,11 @@
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
-import {PassThrough} from 'node:stream'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {defaultSeedDeps, runSeed, type SeedOptions} from '../../importer/command'
+import type {SeedOptions} from '../../importer/command'
 import {startTestLake, type TestLake} from '../helpers/lake'
+import {seedIntoLake} from './support'
 
 let t: TestLake
 beforeAll(async () => {
@@ -13,23 +13,10 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-/** The seed command against a real lake, capturing what it prints. */
+/** The seed command against the real lake; `out` is everything it printed. */
 async function seed(options: Partial<SeedOptions> = {}, dataset = 'seeded') {
-  let out = ''
-  const code = await runSeed(
-    {file: 'seed/her-2013-user-review.txt', dryRun: false, ...options},
-    {
-      ...defaultSeedDeps({terminal: new PassThrough()}),
-      target: () => ({kind: 'lake', projectId: 'local', dataset, token: t.lake.token, apiHost: t.lake.url}),
-      stdout: (text) => {
-        out += text
-      },
-      stderr: (text) => {
-        out += text
-      },
-    },
-  )
-  return {code, out}
+  const {code, all} = await seedIntoLake(t.lake, dataset, options)
+  return {code, out: all}
 }
 
 const POSTER_ASSET = `image-${createHash('sha1').update(readFileSync('seed/her-2013-poster.jpg')).digest('hex')}-400x600-jpg`

@@ -1,6 +1,8 @@
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
+import {PassThrough} from 'node:stream'
 
+import {defaultSeedDeps, runSeed, type SeedOptions} from '../../importer/command'
 import {blockTexts, type ReviewDocument} from '../../importer/index'
 
 export const HER_FILE = 'seed/her-2013-user-review.txt'
@@ -52,4 +54,30 @@ export function arraysIn(value: unknown, path = ''): Array<{path: string; items:
     return Object.entries(value).flatMap(([key, child]) => arraysIn(child, path ? `${path}.${key}` : key))
   }
   return []
+}
+
+/**
+ * `npm run seed` against a real lake (the `runSeed` the entry runs, with the real files and
+ * client), capturing what it prints: `out` is stdout, `err` stderr, `all` both in order.
+ */
+export async function seedIntoLake(lake: {url: string; token: string}, dataset: string, options: Partial<SeedOptions>) {
+  let out = ''
+  let err = ''
+  let all = ''
+  const code = await runSeed(
+    {file: HER_FILE, dryRun: false, ...options},
+    {
+      ...defaultSeedDeps({terminal: new PassThrough()}),
+      target: () => ({kind: 'lake', projectId: 'local', dataset, token: lake.token, apiHost: lake.url}),
+      stdout: (text) => {
+        out += text
+        all += text
+      },
+      stderr: (text) => {
+        err += text
+        all += text
+      },
+    },
+  )
+  return {code, out, err, all}
 }
