@@ -7,6 +7,9 @@ import {type AssetOptions, registerAssetRoutes} from './assets'
 import {isPublicId, isValidDocumentId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
 import {parsePerspective} from './groq'
+import {LAKE_TOKEN_USER_ID} from './history'
+import {registerHistoryRoutes} from './history-api'
+import {DEFAULT_HISTORY_RETENTION_DAYS, startLakeScheduler} from './scheduler'
 import {assertJsonDepth, assertQuerySize, DEFAULT_QUERY_TIMEOUT_MS} from './limits'
 import {handleListen} from './listen'
 import type {LakeStore} from './store'
@@ -44,6 +47,8 @@ export interface RouteContext {
   apiVersion: string | undefined
   /** Whether the request carried the lake's token. */
   authenticated: boolean
+  /** Who the caller is, for history (`author`) and listener events: a user id, undefined when anonymous. */
+  author: string | undefined
   /** Aborted when the client goes away before the response is complete. */
   signal: AbortSignal
   store: LakeStore
@@ -81,6 +86,17 @@ export interface LakeHandlerOptions {
   corsOrigins?: readonly string[] | ((origin: string) => boolean)
   /** Limits of the assets API (uploads, image sizes, transform cache); see `lake/assets.ts`. */
   assets?: AssetOptions
+  /**
+   * The user id an authenticated request acts as (recorded as the author of its transactions).
+   * Default: the lake token's robot user (`lake-token`). The local server names its Studio user.
+   */
+  authorOf?: (req: LakeRequest) => string | undefined
+  /**
+   * Days of document history kept (transactions and old revisions; 0 keeps everything).
+   * Default 365. The lake's scheduler (lake/scheduler.ts) prunes older history and publishes
+   * scheduled releases when due.
+   */
+  historyRetentionDays?: number
 }
 
 export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
@@ -127,11 +143,14 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     log: () => {},
     corsOrigins: [],
     assets: {},
+    authorOf: () => undefined,
+    historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS,
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
   // Query workers start now rather than on the first query, which would otherwise wait for them.
   store.pool.warm()
+  const scheduler = startLakeScheduler(store, {historyRetentionDays: resolved.historyRetentionDays, log: resolved.log})
   const tokenDigest = digest(resolved.token)
   const corsAllowed = corsPolicy(resolved.corsOrigins)
   const extraRoutes: Route[] = []
@@ -195,6 +214,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
           match,
           apiVersion,
           authenticated,
+          author: authenticated ? (resolved.authorOf(req) ?? LAKE_TOKEN_USER_ID) : undefined,
           signal: aborted.signal,
           store,
           options: resolved,
@@ -245,6 +265,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
       value: () => {
         for (const end of [...streams]) end()
         streams.clear()
+        scheduler.stop()
       },
     },
   })
@@ -255,6 +276,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
   registerAssetRoutes(handler, resolved.assets)
+  registerHistoryRoutes(handler)
   route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, handleReferences, builtinRoutes)
   // The Studio's latency report fetches it when it checks out a document (it reads only the X-Sanity-Shard header).
   route(['GET', 'HEAD'], /^\/data\/ping(\/[^/]+)?$/, (ctx) => {
@@ -533,7 +555,7 @@ async function handleMutate(ctx: RouteContext): Promise<void> {
     ...(transactionId ? {transactionId} : {}),
     dryRun: flag(search, 'dryRun'),
     autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
-    identity: 'lake-token',
+    ...(ctx.author ? {identity: ctx.author} : {}),
   })
   const returnDocuments = flag(search, 'returnDocuments')
   const returnIds = flag(search, 'returnIds')
