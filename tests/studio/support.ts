@@ -101,3 +101,12 @@ export async function launchStudioBrowser(userDataDir: string, timeoutMs: number
   context.setDefaultTimeout(timeoutMs)
   return context
 }
+
+/** The Studio's session token, got the way the Studio gets it (the login redirect's `#token=`), here with the lake token. */
+export async function studioSession(server: RunningServer): Promise<string> {
+  const origin = `${server.studioUrl}`
+  const answer = await fetch(`${server.apiUrl}/auth/login?origin=${encodeURIComponent(origin)}`, {headers: {authorization: `Bearer ${server.token}`}, redirect: 'manual'})
+  const token = /#token=(.+)$/.exec(answer.headers.get('location') ?? '')?.[1]
+  if (!token) throw new Error(`The login redirect carried no session (status ${answer.status}, location ${answer.headers.get('location')})`)
+  return token
+}
