@@ -209,8 +209,10 @@ export function transactionLine(
     for (const id of touched) {
       const after = history.stateAt(id, tx.seq)?.doc ?? null
       if (options.effects) {
-        const before = history.stateBefore(id, tx.seq)?.doc ?? null
-        effects[id] = {apply: diffPatch(before, after), revert: diffPatch(after, before)}
+        // Like Sanity's, effects leave `_rev` out: the Studio applies them to documents without it.
+        const before = withoutRev(history.stateBefore(id, tx.seq)?.doc ?? null)
+        const afterContent = withoutRev(after)
+        effects[id] = {apply: diffPatch(before, afterContent), revert: diffPatch(afterContent, before)}
       }
       if (options.mutations) mutations.push(after ? {createOrReplace: after} : {delete: {id}})
     }
@@ -218,6 +220,12 @@ export function transactionLine(
     if (options.mutations) line.mutations = mutations
   }
   return line
+}
+
+function withoutRev(doc: LakeDocument | null): Omit<LakeDocument, '_rev'> | null {
+  if (!doc) return null
+  const {_rev: _r, ...rest} = doc
+  return rest
 }
 
 const eventsQuery = z.looseObject({limit: z.coerce.number().int().min(1).optional(), nextCursor: z.string().optional()})

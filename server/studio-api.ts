@@ -58,6 +58,20 @@ function userView(user: LocalUser) {
   }
 }
 
+/** A user as `/users/<ids>` shows them to others (the Studio's user store reads `displayName` and `imageUrl`). */
+function publicUserView(known: LocalUser, current: LocalUser | undefined) {
+  const [givenName, ...rest] = known.name.split(' ')
+  return {
+    id: known.id,
+    displayName: known.name,
+    givenName: givenName ?? known.name,
+    familyName: rest.join(' ') || null,
+    middleName: null,
+    imageUrl: null,
+    isCurrentUser: current?.id === known.id,
+  }
+}
+
 /** Everything, for the local editor: the Studio greys out what a grant lacks. */
 const FULL_GRANTS = [{filter: '_id in path("**")', permissions: ['history', 'read', 'update', 'create', 'manage']}]
 
@@ -121,9 +135,10 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
     })
     .route('GET', /^\/users\/([^/]+)$/, (ctx) => {
       const ids = decodePathSegment(ctx.match[1] ?? '', 'user id list').split(',')
+      const me = currentUser(ctx)
       const found = ids.flatMap((id) => {
-        const known = knownUsers.get(id)
-        return known ? [userView(known)] : []
+        const known = knownUsers.get(id === 'me' ? (me?.id ?? '') : id)
+        return known ? [publicUserView(known, me)] : []
       })
       ctx.send(200, ids.length === 1 ? (found[0] ?? null) : found)
     })
@@ -151,6 +166,13 @@ export function registerStudioRoutes(handler: LakeHandler, options: StudioRoutes
     .route('GET', /^\/projects\/([^/]+)\/user-applications(\/.*)?$/, ok([]))
     .route('GET', /^\/projects\/([^/]+)\/datasets\/([^/]+)\/settings\/.*$/, ok({}))
     .route('GET', /^\/features$/, ok(LOCAL_FEATURES))
+    // The plan, as the Studio reads it: the Releases tool says how long archived releases stay restorable (the history retention).
+    .route('GET', /^\/subscriptions\/project\/([^/]+)$/, (ctx) =>
+      ctx.send(200, {
+        plan: {name: 'Local Content Lake'},
+        featureTypes: {retention: {features: [{attributes: {maxRetentionDays: ctx.options.historyRetentionDays}}]}},
+      }),
+    )
     // The Releases tool's plan limits: none locally (no metered releases, no organisation limit).
     .route('GET', /^\/projects\/([^/]+)\/new-content-release-allowed$/, ok({data: {orgMeteredActiveReleaseCount: 0, orgActiveReleaseLimit: null, datasetReleaseLimit: LOCAL_RELEASE_LIMIT}}))
     .route('GET', /^\/schedules\/([^/]+)\/([^/]+)$/, ok({schedules: []}))

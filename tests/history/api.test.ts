@@ -90,6 +90,10 @@ describe('History API', () => {
       states.push(doc)
     }
     expect(states.map((state) => (state as {title?: string} | null)?.title)).toEqual(revisions.map((revision) => revision.title))
+    // Like Sanity's, effects work on documents without `_rev` (the Studio applies them to such documents).
+    const {documents} = await client.request<{documents: {_rev: string}[]}>({url: `/data/history/test/documents/film-a?revision=${revisions[2]?.rev}`})
+    const {_rev: _r, ...third} = documents[0] ?? {_rev: ''}
+    expect(states[2]).toEqual(third)
     // Reverting the last three gets back to the first state.
     for (const line of lines.slice(1).reverse()) doc = applyPatch(doc, line.effects?.['film-a']?.revert ?? [])
     expect(doc).toEqual(states[0])
