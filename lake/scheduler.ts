@@ -30,6 +30,23 @@ export interface LakeSchedulerOptions {
 }
 
 export const DEFAULT_HISTORY_RETENTION_DAYS = 365
+
+/** The environment variable that sets the retention when no `--history-retention-days` flag does. */
+export const HISTORY_RETENTION_ENV = 'LAKE_HISTORY_RETENTION_DAYS'
+
+/**
+ * Days of history to keep, from the `--history-retention-days` flag or `LAKE_HISTORY_RETENTION_DAYS`
+ * (0 keeps everything); undefined when neither is set. Throws a readable error for anything else.
+ */
+export function resolveHistoryRetentionDays(flag: string | undefined, env: Record<string, string | undefined> = process.env): number | undefined {
+  const [value, name] = flag !== undefined ? [flag, '--history-retention-days'] : [env[HISTORY_RETENTION_ENV], HISTORY_RETENTION_ENV]
+  if (value === undefined || value === '') return undefined
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 0 || days > 36_500) {
+    throw new Error(`${name} must be a whole number of days from 0 (keep all history) to 36500, not "${value}"`)
+  }
+  return days
+}
 const MAX_SLEEP_MS = 60_000
 const PRUNE_EVERY_MS = 60 * 60 * 1000
 const DAY_MS = 24 * 60 * 60 * 1000

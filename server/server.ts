@@ -46,6 +46,8 @@ export interface StartServerOptions {
   corsOrigins?: readonly string[]
   /** Time budget of one query in ms (408 past it). Default 10 000. */
   queryTimeoutMs?: number
+  /** Days of document history kept (0: everything). Default 365. */
+  historyRetentionDays?: number
   /** Status and error lines. Default: nowhere. */
   log?: (line: string) => void
   /**
@@ -182,6 +184,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       corsOrigins: isAllowedOrigin,
       authorOf: (req) => (sessionRequests.has(req) ? LOCAL_USER.id : undefined),
+      ...(options.historyRetentionDays === undefined ? {} : {historyRetentionDays: options.historyRetentionDays}),
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
       ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })

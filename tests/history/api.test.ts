@@ -14,6 +14,7 @@ import {applyPatch} from 'mendoza'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {LakeStore, startLake, type RunningLake} from '../../lake'
+import {resolveHistoryRetentionDays, startLakeScheduler} from '../../lake/scheduler'
 import {apiVersion} from '../../lib/constants'
 
 interface TransactionLine {
@@ -225,5 +226,37 @@ describe('history storage', () => {
       await store.close()
       rmSync(dir, {recursive: true, force: true})
     }
+  })
+
+  test('the scheduler prunes each dataset past the configured retention when it opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'history-retention-'))
+    try {
+      let store = new LakeStore(dir)
+      const dataset = store.dataset('test')
+      await dataset.transaction([{create: {_id: 'a', _type: 't', n: 1}}])
+      await dataset.transaction([{patch: {id: 'a', set: {n: 2}}}])
+      await store.close()
+      store = new LakeStore(dir)
+      // Forty days on, with 30 days of history kept: only the current state is left.
+      const scheduler = startLakeScheduler(store, {historyRetentionDays: 30, now: () => new Date(Date.now() + 40 * 86_400_000)})
+      try {
+        const reopened = store.dataset('test')
+        expect(reopened.history.transactionsOf(['a'])).toHaveLength(1)
+        expect(reopened.history.lastKeptState('a')?.doc?.n).toBe(2)
+      } finally {
+        scheduler.stop()
+        await store.close()
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  test('retention is configured in days by flag or environment, and anything else is refused with the reason', () => {
+    expect(resolveHistoryRetentionDays('30', {})).toBe(30)
+    expect(resolveHistoryRetentionDays(undefined, {LAKE_HISTORY_RETENTION_DAYS: '0'})).toBe(0)
+    expect(resolveHistoryRetentionDays(undefined, {})).toBeUndefined()
+    expect(() => resolveHistoryRetentionDays('a week', {})).toThrow('--history-retention-days must be a whole number of days from 0 (keep all history) to 36500, not "a week"')
+    expect(() => resolveHistoryRetentionDays(undefined, {LAKE_HISTORY_RETENTION_DAYS: '-1'})).toThrow('LAKE_HISTORY_RETENTION_DAYS must be')
   })
 })

@@ -66,7 +66,11 @@ describe('Studio settings and support endpoints', () => {
     expect(await call('/v2025-02-19/features')).toEqual({status: 200, body: ['contentReleases']})
     expect((await call('/vX/projects/local/new-content-release-allowed')).body).toEqual({data: {orgMeteredActiveReleaseCount: 0, orgActiveReleaseLimit: null, datasetReleaseLimit: 10_000}})
     const users = await call('/v2025-02-19/users/local-editor,lake-token,nobody')
-    expect(users.body).toEqual([expect.objectContaining({id: 'local-editor', name: 'Local editor'}), expect.objectContaining({id: 'lake-token', name: 'Lake token (scripts)'})])
+    // The shape the Studio's user store reads (`displayName`, `imageUrl`) for avatars and names in History.
+    expect(users.body).toEqual([
+      {id: 'local-editor', displayName: 'Local editor', givenName: 'Local', familyName: 'editor', middleName: null, imageUrl: null, isCurrentUser: true},
+      {id: 'lake-token', displayName: 'Lake token (scripts)', givenName: 'Lake', familyName: 'token (scripts)', middleName: null, imageUrl: null, isCurrentUser: false},
+    ])
     expect((await call('/v2025-02-19/users/me')).body).toMatchObject({id: 'local-editor'})
     expect((await call('/v2025-02-19/users/me', {token: server.token})).body).toMatchObject({id: 'lake-token'})
   })
