@@ -3,7 +3,7 @@ import {z} from 'zod'
 import type {Dataset} from './dataset'
 import type {LakeDocument} from './documents'
 import {LakeError} from './errors'
-import type {DocumentState, HistoryLog, TransactionRecord} from './history'
+import type {DocumentState, HistoryLog, StateMark, TransactionRecord} from './history'
 import {historyTime} from './history'
 import {datasetOf, decodePathSegment, type LakeHandler, type RouteContext} from './http'
 import {diffPatch, type MendozaPatch} from './mendoza'
@@ -155,6 +155,7 @@ async function handleTransactions(ctx: RouteContext): Promise<void> {
     limit: Math.min(query.limit ?? MAX_HISTORY_TRANSACTIONS, MAX_HISTORY_TRANSACTIONS),
   })
   const wanted = new Set(ids)
+  const states = new StateReader(history)
   const {res} = ctx
   res.statusCode = 200
   res.setHeader('content-type', 'application/x-ndjson')
@@ -165,7 +166,7 @@ async function handleTransactions(ctx: RouteContext): Promise<void> {
   })
   for (const tx of transactions) {
     if (closed) break
-    const line = transactionLine(history, tx, {
+    const line = transactionLine(states, tx, {
       only: query.includeIdentifiedDocumentsOnly ? wanted : undefined,
       effects: query.effectFormat === 'mendoza',
       mutations: !query.excludeContent && !query.excludeMutations,
@@ -195,22 +196,23 @@ interface TransactionLine {
  * `effects` the Mendoza patches between the states before and after.
  */
 export function transactionLine(
-  history: HistoryLog,
+  states: StateReader,
   tx: TransactionRecord,
   options: {only: ReadonlySet<string> | undefined; effects: boolean; mutations: boolean},
 ): TransactionLine {
+  const {history} = states
   const touched = options.only
-    ? [...options.only].filter((id) => history.stateAt(id, tx.seq)?.seq === tx.seq)
+    ? [...options.only].filter((id) => history.markAt(id, tx.seq)?.seq === tx.seq)
     : history.transactionDocuments(tx.seq).map((doc) => doc.id)
   const line: TransactionLine = {id: tx.id, timestamp: tx.timestamp, author: tx.author, documentIDs: touched}
   if (options.effects || options.mutations) {
     const effects: NonNullable<TransactionLine['effects']> = {}
     const mutations: unknown[] = []
     for (const id of touched) {
-      const after = history.stateAt(id, tx.seq)?.doc ?? null
+      const after = states.at(id, tx.seq)
       if (options.effects) {
         // Like Sanity's, effects leave `_rev` out: the Studio applies them to documents without it.
-        const before = withoutRev(history.stateBefore(id, tx.seq)?.doc ?? null)
+        const before = withoutRev(states.before(id, tx.seq))
         const afterContent = withoutRev(after)
         effects[id] = {apply: diffPatch(before, afterContent), revert: diffPatch(afterContent, before)}
       }
@@ -220,6 +222,38 @@ export function transactionLine(
     if (options.mutations) line.mutations = mutations
   }
   return line
+}
+
+/**
+ * Document states for one request, each read and parsed once: a transaction's "after" is the
+ * next one's "before", and documents can be tens of kilobytes.
+ */
+export class StateReader {
+  readonly history: HistoryLog
+  readonly #parsed = new Map<string, LakeDocument | null>()
+
+  constructor(history: HistoryLog) {
+    this.history = history
+  }
+
+  at(id: string, seq: number): LakeDocument | null {
+    return this.#read(id, this.history.markAt(id, seq))
+  }
+
+  before(id: string, seq: number): LakeDocument | null {
+    return this.#read(id, this.history.markBefore(id, seq))
+  }
+
+  #read(id: string, mark: StateMark | undefined): LakeDocument | null {
+    if (!mark || mark.deleted) return null
+    const key = `${mark.seq}\u0000${id}`
+    let doc = this.#parsed.get(key)
+    if (doc === undefined) {
+      doc = this.history.stateOf(id, mark)?.doc ?? null
+      this.#parsed.set(key, doc)
+    }
+    return doc
+  }
 }
 
 function withoutRev(doc: LakeDocument | null): Omit<LakeDocument, '_rev'> | null {
@@ -259,16 +293,29 @@ export function publishedIdOf(id: string): string {
   return id
 }
 
+/**
+ * What a transaction did to a document, from marks alone (no document is read): whether it
+ * touched it, whether it existed before and after, and its revision before (a document's
+ * `_rev` is the id of the transaction that wrote it).
+ */
 interface Change {
   touched: boolean
-  before: LakeDocument | null
-  after: LakeDocument | null
+  existedBefore: boolean
+  existsAfter: boolean
+  revisionBefore: string | undefined
 }
 
 function changeOf(history: HistoryLog, id: string, seq: number): Change {
-  const at = history.stateAt(id, seq)
-  if (!at || at.seq !== seq) return {touched: false, before: null, after: at?.doc ?? null}
-  return {touched: true, before: history.stateBefore(id, seq)?.doc ?? null, after: at.doc}
+  const at = history.markAt(id, seq)
+  const exists = (mark: StateMark | undefined) => mark !== undefined && !mark.deleted
+  if (!at || at.seq !== seq) return {touched: false, existedBefore: exists(at), existsAfter: exists(at), revisionBefore: undefined}
+  const before = history.markBefore(id, seq)
+  return {
+    touched: true,
+    existedBefore: exists(before),
+    existsAfter: !at.deleted,
+    revisionBefore: before && !before.deleted ? history.transactionBySeq(before.seq)?.id : undefined,
+  }
 }
 
 /**
@@ -311,9 +358,9 @@ function eventsOfTransaction(
   const draft = changeOf(history, draftId, tx.seq)
   const out: DocumentEvent[] = []
   if (published.touched) {
-    if (published.after) {
+    if (published.existsAfter) {
       // Published from the draft, from a release version, or written directly.
-      const source = draft.touched && draft.before && !draft.after ? {id: draftId, doc: draft.before} : deletedVersion(history, publishedId, tx.seq)
+      const source = draft.touched && draft.existedBefore && !draft.existsAfter ? {id: draftId, revision: draft.revisionBefore} : deletedVersion(history, publishedId, tx.seq)
       if (source) {
         const releaseId = releaseOf(source.id)
         if (variant === 'published' || source.id === documentId) {
@@ -322,20 +369,20 @@ function eventsOfTransaction(
             type: 'publishDocumentVersion',
             versionId: source.id,
             revisionId: tx.id,
-            versionRevisionId: source.doc._rev,
+            ...(source.revision ? {versionRevisionId: source.revision} : {}),
             publishCause: releaseId ? (wasScheduled(history, releaseId, tx.seq) ? 'release.schedule' : 'release.publish') : 'document.publish',
             ...(releaseId ? {releaseId} : {}),
           })
         }
       } else if (variant === 'published') {
         out.push(
-          published.before
+          published.existedBefore
             ? {...base, type: 'publishDocumentVersion', versionId: publishedId, revisionId: tx.id, publishCause: 'document.publish'}
             : {...base, type: 'createDocumentVersion', versionId: publishedId, versionRevisionId: tx.id, revisionId: tx.id},
         )
       }
-    } else if (published.before) {
-      const draftAfter = draft.touched ? draft.after : history.stateAt(draftId, tx.seq)?.doc
+    } else if (published.existedBefore) {
+      const draftAfter = draft.existsAfter
       if (draftAfter && variant !== 'version') {
         out.push({...base, type: 'unpublishDocument', versionId: draftId, versionRevisionId: tx.id})
       } else if (!draftAfter) {
@@ -349,8 +396,8 @@ function eventsOfTransaction(
   if (!own?.touched) return out
   const releaseId = releaseOf(documentId)
   const version = {...base, versionId: documentId, ...(releaseId ? {releaseId} : {})}
-  if (own.after && !own.before) out.push({...version, type: 'createDocumentVersion', versionRevisionId: tx.id})
-  else if (!own.after && own.before) out.push({...version, type: 'deleteDocumentVersion', versionRevisionId: own.before._rev})
+  if (own.existsAfter && !own.existedBefore) out.push({...version, type: 'createDocumentVersion', versionRevisionId: tx.id})
+  else if (!own.existsAfter && own.existedBefore) out.push({...version, type: 'deleteDocumentVersion', ...(own.revisionBefore ? {versionRevisionId: own.revisionBefore} : {})})
   return out
 }
 
@@ -360,12 +407,12 @@ function wasScheduled(history: HistoryLog, releaseId: string, seq: number): bool
   return typeof release?.publishAt === 'string'
 }
 
-/** A release version of `publishedId` that transaction `seq` deleted (a release publish). */
-function deletedVersion(history: HistoryLog, publishedId: string, seq: number): {id: string; doc: LakeDocument} | undefined {
+/** A release version of `publishedId` that transaction `seq` deleted (a release publish), with its revision before. */
+function deletedVersion(history: HistoryLog, publishedId: string, seq: number): {id: string; revision: string | undefined} | undefined {
   for (const id of history.versionsDeletedIn(seq)) {
     if (publishedIdOf(id) !== publishedId) continue
-    const doc = history.stateBefore(id, seq)?.doc
-    if (doc) return {id, doc}
+    const change = changeOf(history, id, seq)
+    if (change.existedBefore) return {id, revision: change.revisionBefore}
   }
   return undefined
 }

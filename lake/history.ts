@@ -8,11 +8,12 @@ import type {LakeDocument} from './documents'
  * (millisecond precision), author and sequence number. `document_history` records which
  * documents each transaction touched and what it left behind:
  *
- * - one row per (document, transaction), `deleted` = 1 when the transaction deleted it;
- * - `body` holds the document as that transaction wrote it, filled in when a later
- *   transaction replaces it. While a state is current, `body` is NULL and the document's
- *   row in `documents` holds it, so writing never stores a document twice (an import of
- *   100,000 documents adds 100,000 small rows, not another copy of the dataset).
+ * - one small row per (document, transaction), `deleted` = 1 when the transaction deleted it;
+ * - `document_history_body` holds the document as that transaction wrote it, stored when a
+ *   later transaction replaces it. While a state is current, the document's row in
+ *   `documents` holds it, so writing never stores a document twice (an import of 100,000
+ *   documents adds 100,000 small rows, not another copy of the dataset). Keeping the bodies
+ *   apart keeps the rows history walks through small and close together.
  *
  * Every revision of a document can be rebuilt from one row, and a transaction's effects
  * are the difference between each document's state before and after it (lake/mendoza.ts).
@@ -33,6 +34,12 @@ export interface DocumentState {
   seq: number
   /** The document as of that transaction; null when the transaction deleted it. */
   doc: LakeDocument | null
+}
+
+/** Which state a document was in, without its content: the transaction that wrote it, and whether that was a deletion. */
+export interface StateMark {
+  seq: number
+  deleted: boolean
 }
 
 export interface TransactionRange {
@@ -56,10 +63,15 @@ const HISTORY_SCHEMA = `
     doc_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     deleted INTEGER NOT NULL,
-    body TEXT,
     PRIMARY KEY (doc_id, seq)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS document_history_by_seq ON document_history (seq, doc_id);
+  CREATE TABLE IF NOT EXISTS document_history_body (
+    doc_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+  );
 `
 
 /** ISO time with milliseconds, comparable as text (`2025-01-02T03:04:05.678Z`). */
@@ -79,35 +91,38 @@ export class HistoryLog {
   readonly #insert: StatementSync
   readonly #txBySeq: StatementSync
   readonly #txById: StatementSync
-  readonly #stateAt: StatementSync
-  readonly #stateBefore: StatementSync
   readonly #stateAtTime: StatementSync
   readonly #lastKept: StatementSync
   readonly #currentBody: StatementSync
   readonly #txDocuments: StatementSync
   readonly #oldest: StatementSync
   readonly #versionsDeleted: StatementSync
+  readonly #markAt: StatementSync
+  readonly #markBefore: StatementSync
+  readonly #body: StatementSync
 
   constructor(db: DatabaseSync) {
     this.#db = db
     this.#migrate()
+    // The state being replaced (the newest, if it is not a deletion) keeps its body.
     this.#supersede = db.prepare(`
-      UPDATE document_history SET body = (SELECT body FROM documents WHERE id = ?1)
-      WHERE doc_id = ?1 AND deleted = 0 AND body IS NULL
-        AND seq = (SELECT max(seq) FROM document_history WHERE doc_id = ?1)`)
-    this.#insert = db.prepare('INSERT OR REPLACE INTO document_history (doc_id, seq, deleted, body) VALUES (?, ?, ?, NULL)')
+      INSERT OR IGNORE INTO document_history_body (doc_id, seq, body)
+      SELECT h.doc_id, h.seq, d.body FROM document_history h JOIN documents d ON d.id = h.doc_id
+      WHERE h.doc_id = ?1 AND h.deleted = 0 AND h.seq = (SELECT max(seq) FROM document_history WHERE doc_id = ?1)`)
+    this.#insert = db.prepare('INSERT OR REPLACE INTO document_history (doc_id, seq, deleted) VALUES (?, ?, ?)')
     this.#txBySeq = db.prepare('SELECT id, seq, timestamp, author FROM transactions WHERE seq = ?')
     this.#txById = db.prepare('SELECT id, seq, timestamp, author FROM transactions WHERE id = ?')
-    this.#stateAt = db.prepare('SELECT seq, deleted, body FROM document_history WHERE doc_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1')
-    this.#stateBefore = db.prepare('SELECT seq, deleted, body FROM document_history WHERE doc_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1')
     this.#stateAtTime = db.prepare(`
-      SELECT h.seq AS seq, h.deleted AS deleted, h.body AS body FROM document_history h JOIN transactions t ON t.seq = h.seq
+      SELECT h.seq AS seq, h.deleted AS deleted FROM document_history h JOIN transactions t ON t.seq = h.seq
       WHERE h.doc_id = ? AND t.timestamp <= ? ORDER BY h.seq DESC LIMIT 1`)
-    this.#lastKept = db.prepare('SELECT seq, deleted, body FROM document_history WHERE doc_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1')
+    this.#lastKept = db.prepare('SELECT seq, deleted FROM document_history WHERE doc_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1')
+    this.#body = db.prepare('SELECT body FROM document_history_body WHERE doc_id = ? AND seq = ?')
     this.#currentBody = db.prepare('SELECT body FROM documents WHERE id = ?')
     this.#txDocuments = db.prepare('SELECT doc_id, deleted FROM document_history WHERE seq = ? ORDER BY doc_id')
     // Release versions only: a range of the (seq, doc_id) index, whatever else the transaction wrote.
     this.#versionsDeleted = db.prepare("SELECT doc_id FROM document_history WHERE seq = ? AND doc_id >= 'versions.' AND doc_id < 'versions/' AND deleted = 1")
+    this.#markAt = db.prepare('SELECT seq, deleted FROM document_history WHERE doc_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1')
+    this.#markBefore = db.prepare('SELECT seq, deleted FROM document_history WHERE doc_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1')
     this.#oldest = db.prepare('SELECT min(seq) AS seq FROM transactions WHERE seq IS NOT NULL')
   }
 
@@ -134,8 +149,8 @@ export class HistoryLog {
       this.#db.exec(HISTORY_SCHEMA)
       if (!hasTable) {
         this.#db.exec(`
-          INSERT OR IGNORE INTO document_history (doc_id, seq, deleted, body)
-          SELECT d.id, t.seq, 0, NULL FROM documents d JOIN transactions t ON t.id = d.rev`)
+          INSERT OR IGNORE INTO document_history (doc_id, seq, deleted)
+          SELECT d.id, t.seq, 0 FROM documents d JOIN transactions t ON t.id = d.rev`)
       }
       this.#db.exec('COMMIT')
     } catch (error) {
@@ -165,32 +180,45 @@ export class HistoryLog {
 
   /** The document as of transaction `seq` (the latest state written at or before it); undefined before its history starts. */
   stateAt(docId: string, seq: number): DocumentState | undefined {
-    return this.#state(docId, this.#stateAt.get(docId, seq))
+    return this.#state(docId, this.markAt(docId, seq))
+  }
+
+  /** Like `stateAt` without reading the document: which transaction's state it is, and whether it is a deletion. */
+  markAt(docId: string, seq: number): StateMark | undefined {
+    return toMark(this.#markAt.get(docId, seq))
+  }
+
+  /** Like `stateBefore` without reading the document. */
+  markBefore(docId: string, seq: number): StateMark | undefined {
+    return toMark(this.#markBefore.get(docId, seq))
+  }
+
+  /** The state transaction `seq` left the document in (a mark from `markAt`/`markBefore`). */
+  stateOf(docId: string, mark: StateMark): DocumentState | undefined {
+    return this.#state(docId, mark)
   }
 
   /** The document just before transaction `seq`. */
   stateBefore(docId: string, seq: number): DocumentState | undefined {
-    return this.#state(docId, this.#stateBefore.get(docId, seq))
+    return this.#state(docId, this.markBefore(docId, seq))
   }
 
   /** The document as of a time (ISO): the latest state written by a transaction at or before it. */
   stateAtTime(docId: string, time: string): DocumentState | undefined {
-    return this.#state(docId, this.#stateAtTime.get(docId, time))
+    return this.#state(docId, toMark(this.#stateAtTime.get(docId, time)))
   }
 
   /** The current document, or the last state before it was deleted. */
   lastKeptState(docId: string): DocumentState | undefined {
-    return this.#state(docId, this.#lastKept.get(docId))
+    return this.#state(docId, toMark(this.#lastKept.get(docId)))
   }
 
-  #state(docId: string, row: Record<string, unknown> | undefined): DocumentState | undefined {
-    if (!row) return undefined
-    const seq = Number(row.seq)
-    if (Number(row.deleted) === 1) return {seq, doc: null}
-    let body = row.body
-    // NULL: the state is current, and `documents` holds it.
-    if (body === null) body = this.#currentBody.get(docId)?.body
-    return typeof body === 'string' ? {seq, doc: JSON.parse(body) as LakeDocument} : undefined
+  #state(docId: string, mark: StateMark | undefined): DocumentState | undefined {
+    if (!mark) return undefined
+    if (mark.deleted) return {seq: mark.seq, doc: null}
+    // No stored body: the state is current, and `documents` holds it.
+    const body = this.#body.get(docId, mark.seq)?.body ?? this.#currentBody.get(docId)?.body
+    return typeof body === 'string' ? {seq: mark.seq, doc: JSON.parse(body) as LakeDocument} : undefined
   }
 
   /** The documents transaction `seq` touched, with whether it deleted them. */
@@ -266,6 +294,10 @@ export class HistoryLog {
         .run(seq)
       // Deletions before the cutoff: the document is gone from history too.
       this.#db.prepare('DELETE FROM document_history WHERE seq <= ? AND deleted = 1').run(seq)
+      this.#db
+        .prepare(`DELETE FROM document_history_body WHERE seq <= ? AND NOT EXISTS (
+          SELECT 1 FROM document_history h WHERE h.doc_id = document_history_body.doc_id AND h.seq = document_history_body.seq)`)
+        .run(seq)
       const removed = this.#db
         .prepare('DELETE FROM transactions WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM document_history h WHERE h.seq = transactions.seq)')
         .run(seq)
@@ -276,6 +308,10 @@ export class HistoryLog {
       throw error
     }
   }
+}
+
+function toMark(row: Record<string, unknown> | undefined): StateMark | undefined {
+  return row ? {seq: Number(row.seq), deleted: Number(row.deleted) === 1} : undefined
 }
 
 function toTransaction(row: Record<string, unknown> | undefined): TransactionRecord | undefined {
