@@ -5,7 +5,7 @@ import type {LakeDocument} from './documents'
 import {LakeError} from './errors'
 import type {DocumentState, HistoryLog, StateMark, TransactionRecord} from './history'
 import {historyTime} from './history'
-import {datasetOf, decodePathSegment, type LakeHandler, type RouteContext} from './http'
+import {datasetOf, decodePathSegment, type LakeHandler, type RouteContext, sendNdjson} from './http'
 import {diffPatch, type MendozaPatch} from './mendoza'
 
 /**
@@ -156,29 +156,15 @@ async function handleTransactions(ctx: RouteContext): Promise<void> {
   })
   const wanted = new Set(ids)
   const states = new StateReader(history)
-  const {res} = ctx
-  res.statusCode = 200
-  res.setHeader('content-type', 'application/x-ndjson')
-  res.setHeader('cache-control', 'no-store')
-  let closed = false
-  res.on('close', () => {
-    closed = true
-  })
-  for (const tx of transactions) {
-    if (closed) break
-    const line = transactionLine(states, tx, {
-      only: query.includeIdentifiedDocumentsOnly ? wanted : undefined,
-      effects: query.effectFormat === 'mendoza',
-      mutations: !query.excludeContent && !query.excludeMutations,
-    })
-    if (!res.write(`${JSON.stringify(line)}\n`)) {
-      await new Promise<void>((resolveDrain) => {
-        res.once('drain', resolveDrain)
-        res.once('close', resolveDrain)
-      })
-    }
+  const lineOptions = {
+    only: query.includeIdentifiedDocumentsOnly ? wanted : undefined,
+    effects: query.effectFormat === 'mendoza',
+    mutations: !query.excludeContent && !query.excludeMutations,
   }
-  res.end()
+  function* lines() {
+    for (const tx of transactions) yield `${JSON.stringify(transactionLine(states, tx, lineOptions))}\n`
+  }
+  await sendNdjson(ctx.res, lines())
 }
 
 interface TransactionLine {

@@ -236,21 +236,16 @@ export class HistoryLog {
     if (docIds.length === 0) return []
     const where = [`h.doc_id IN (${docIds.map(() => '?').join(', ')})`]
     const params: (string | number)[] = [...docIds]
-    if (range.fromSeq !== undefined) {
-      where.push('h.seq >= ?')
-      params.push(range.fromSeq)
-    }
-    if (range.toSeq !== undefined) {
-      where.push('h.seq <= ?')
-      params.push(range.toSeq)
-    }
-    if (range.fromTime !== undefined) {
-      where.push('t.timestamp >= ?')
-      params.push(range.fromTime)
-    }
-    if (range.toTime !== undefined) {
-      where.push('t.timestamp <= ?')
-      params.push(range.toTime)
+    const bounds: [string, string | number | undefined][] = [
+      ['h.seq >= ?', range.fromSeq],
+      ['h.seq <= ?', range.toSeq],
+      ['t.timestamp >= ?', range.fromTime],
+      ['t.timestamp <= ?', range.toTime],
+    ]
+    for (const [condition, value] of bounds) {
+      if (value === undefined) continue
+      where.push(condition)
+      params.push(value)
     }
     if (range.authors && range.authors.length > 0) {
       where.push(`t.author IN (${range.authors.map(() => '?').join(', ')})`)

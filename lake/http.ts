@@ -594,7 +594,23 @@ async function handleExport(ctx: RouteContext): Promise<void> {
   const docs = dataset
     .documents()
     .filter((doc) => (ctx.authenticated || isPublicId(doc._id)) && (!types || types.has(doc._type)))
-  const {res} = ctx
+  const BATCH = 500
+  function* batches() {
+    for (let i = 0; i < docs.length; i += BATCH) {
+      yield `${docs
+        .slice(i, i + BATCH)
+        .map((doc) => JSON.stringify(doc))
+        .join('\n')}\n`
+    }
+  }
+  await sendNdjson(ctx.res, batches())
+}
+
+/**
+ * Answers 200 with NDJSON, written chunk by chunk as the client reads it; stops (without
+ * making the rest) when the client goes away.
+ */
+export async function sendNdjson(res: LakeResponse, chunks: Iterable<string>): Promise<void> {
   res.statusCode = 200
   res.setHeader('content-type', 'application/x-ndjson')
   res.setHeader('cache-control', 'no-store')
@@ -602,12 +618,8 @@ async function handleExport(ctx: RouteContext): Promise<void> {
   res.on('close', () => {
     closed = true
   })
-  const BATCH = 500
-  for (let i = 0; i < docs.length && !closed; i += BATCH) {
-    const chunk = `${docs
-      .slice(i, i + BATCH)
-      .map((doc) => JSON.stringify(doc))
-      .join('\n')}\n`
+  for (const chunk of chunks) {
+    if (closed) break
     if (!res.write(chunk)) {
       await new Promise<void>((resolve) => {
         res.once('drain', resolve)
