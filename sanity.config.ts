@@ -24,6 +24,18 @@ function localServerApiHost(): string | undefined {
   return `${protocol}//localhost${port ? `:${port}` : ''}`
 }
 
+/**
+ * The local lake has no hosted add-on datasets, so field comments and Tasks (which store their
+ * documents there) and the legacy Scheduled Publishing plugin (a hosted scheduling service)
+ * cannot work against it: they are off while the backend is the local lake, and keep Sanity's
+ * defaults for a hosted project. Content Releases, their scheduling and document history are
+ * served by the local server (see README: "History, releases and settings offline").
+ */
+const hostedOnlyFeatures =
+  projectId === localProjectId
+    ? {tasks: {enabled: false}, scheduledPublishing: {enabled: false}, scheduledDrafts: {enabled: false}}
+    : {}
+
 export default defineConfig({
   name: 'default',
   title: 'Film reviews',
@@ -34,5 +46,6 @@ export default defineConfig({
   ...(projectId === localProjectId ? {auth: {redirectOnSingle: true}} : {}),
   plugins: [structureTool({structure}), visionTool({defaultApiVersion: apiVersion})],
   schema: {types: schemaTypes, templates: withoutCommentTemplates},
-  document: {actions: resolveDocumentActions},
+  document: {actions: resolveDocumentActions, ...(projectId === localProjectId ? {comments: {enabled: false}} : {})},
+  ...hostedOnlyFeatures,
 })

@@ -4,6 +4,7 @@ import {DocumentSet, type DocumentWrite} from './docset'
 import {cloneJson, collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
 import {compileListen} from './groq'
+import {type HistoryLog, LAKE_TOKEN_USER_ID} from './history'
 import {assertQuerySize, jsonDepthExceeds, MAX_JSON_DEPTH} from './limits'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
 import type {QueryPool, RunOptions} from './pool'
@@ -25,7 +26,7 @@ export interface TransactionOptions {
   dryRun?: boolean
   /** Give `_key`s to objects in arrays that lack one. */
   autoGenerateArrayKeys?: boolean
-  /** Recorded on listener events (`identity`). */
+  /** The user id that makes the transaction: recorded in its history and on listener events (`identity`). */
   identity?: string
   /** Called while rows are written to SQLite (every 1000 rows and at the end). */
   onProgress?: (written: number, total: number) => void
@@ -132,6 +133,11 @@ export class Dataset {
     return ids.map((id) => this.#state.get(id))
   }
 
+  /** The dataset's transaction log and document history (lake/history.ts). */
+  get history(): HistoryLog {
+    return this.#file.history
+  }
+
   /** Documents that reference `id`, from the SQLite refs index (with whether each reference is weak). */
   referrers(id: string): Referrer[] {
     return this.#file.referrers(id)
@@ -213,7 +219,8 @@ export class Dataset {
       )
     }
     const transactionId = options.transactionId ?? randomId()
-    const timestamp = timestampNow()
+    const now = new Date()
+    const timestamp = timestampNow(now)
     const working = new Map<string, LakeDocument | null>()
     const touchedBy = new Map<string, LakeMutation[]>()
     const deletedAt = new Map<string, number>()
@@ -322,7 +329,7 @@ export class Dataset {
     }
     if (options.dryRun || writes.length === 0) return result
 
-    const seq = this.#file.commit(transactionId, timestamp, writes, options.onProgress)
+    const seq = this.#file.commit(transactionId, now.toISOString(), writes, options.identity ?? LAKE_TOKEN_USER_ID, options.onProgress)
     // Only after COMMIT succeeded does the in-memory state change; the workers hear of it
     // before the caller does, so a query sent after this write's response sees it.
     this.#state.apply(writes, seq)
@@ -331,7 +338,7 @@ export class Dataset {
       dataset: this.name,
       transactionId,
       timestamp,
-      identity: options.identity ?? 'lake',
+      identity: options.identity ?? LAKE_TOKEN_USER_ID,
       changes,
       documents: this.#state.documents(),
     }

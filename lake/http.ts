@@ -8,6 +8,9 @@ import {type AssetOptions, registerAssetRoutes} from './assets'
 import {isPublicId, isValidDocumentId} from './documents'
 import {errorMessage, isLakeError, LakeError} from './errors'
 import {parsePerspective} from './groq'
+import {LAKE_TOKEN_USER_ID} from './history'
+import {registerHistoryRoutes} from './history-api'
+import {DEFAULT_HISTORY_RETENTION_DAYS, startLakeScheduler} from './scheduler'
 import {assertJsonDepth, assertQuerySize, DEFAULT_QUERY_TIMEOUT_MS} from './limits'
 import {handleListen} from './listen'
 import type {LakeStore} from './store'
@@ -45,6 +48,8 @@ export interface RouteContext {
   apiVersion: string | undefined
   /** Whether the request carried the lake's token. */
   authenticated: boolean
+  /** Who the caller is, for history (`author`) and listener events: a user id, undefined when anonymous. */
+  author: string | undefined
   /** Aborted when the client goes away before the response is complete. */
   signal: AbortSignal
   store: LakeStore
@@ -82,6 +87,17 @@ export interface LakeHandlerOptions {
   corsOrigins?: readonly string[] | ((origin: string) => boolean)
   /** Limits of the assets API (uploads, image sizes, transform cache); see `lake/assets.ts`. */
   assets?: AssetOptions
+  /**
+   * The user id an authenticated request acts as (recorded as the author of its transactions).
+   * Default: the lake token's robot user (`lake-token`). The local server names its Studio user.
+   */
+  authorOf?: (req: LakeRequest) => string | undefined
+  /**
+   * Days of document history kept (transactions and old revisions; 0 keeps everything).
+   * Default 365. The lake's scheduler (lake/scheduler.ts) prunes older history and publishes
+   * scheduled releases when due.
+   */
+  historyRetentionDays?: number
 }
 
 export type ResolvedHandlerOptions = Required<LakeHandlerOptions>
@@ -128,11 +144,14 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
     log: () => {},
     corsOrigins: [],
     assets: {},
+    authorOf: () => undefined,
+    historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS,
     ...options,
   }
   if (!resolved.token) throw new Error('createLakeHandler needs a non-empty token')
   // Query workers start now rather than on the first query, which would otherwise wait for them.
   store.pool.warm()
+  const scheduler = startLakeScheduler(store, {historyRetentionDays: resolved.historyRetentionDays, log: resolved.log})
   const tokenDigest = digest(resolved.token)
   const corsAllowed = corsPolicy(resolved.corsOrigins)
   const extraRoutes: Route[] = []
@@ -196,6 +215,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
           match,
           apiVersion,
           authenticated,
+          author: authenticated ? (resolved.authorOf(req) ?? LAKE_TOKEN_USER_ID) : undefined,
           signal: aborted.signal,
           store,
           options: resolved,
@@ -246,6 +266,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
       value: () => {
         for (const end of [...streams]) end()
         streams.clear()
+        scheduler.stop()
       },
     },
   })
@@ -256,6 +277,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
   route('GET', /^\/data\/listen\/([^/]+)$/, (ctx) => handleListen(ctx, datasetOf(ctx)), builtinRoutes)
   route('GET', /^\/data\/export\/([^/]+)$/, handleExport, builtinRoutes)
   registerAssetRoutes(handler, resolved.assets)
+  registerHistoryRoutes(handler)
   route('GET', /^\/data\/references\/([^/]+)\/documents\/([^/]+)\/to$/, handleReferences, builtinRoutes)
   // The Studio's latency report fetches it when it checks out a document (it reads only the X-Sanity-Shard header).
   route(['GET', 'HEAD'], /^\/data\/ping(\/[^/]+)?$/, (ctx) => {
@@ -522,7 +544,7 @@ async function handleMutate(ctx: RouteContext): Promise<void> {
     ...(transactionId ? {transactionId} : {}),
     dryRun: flag(search, 'dryRun'),
     autoGenerateArrayKeys: flag(search, 'autoGenerateArrayKeys'),
-    identity: 'lake-token',
+    ...(ctx.author ? {identity: ctx.author} : {}),
   })
   const returnDocuments = flag(search, 'returnDocuments')
   const returnIds = flag(search, 'returnIds')
@@ -561,7 +583,23 @@ async function handleExport(ctx: RouteContext): Promise<void> {
   const docs = dataset
     .documents()
     .filter((doc) => (ctx.authenticated || isPublicId(doc._id)) && (!types || types.has(doc._type)))
-  const {res} = ctx
+  const BATCH = 500
+  function* batches() {
+    for (let i = 0; i < docs.length; i += BATCH) {
+      yield `${docs
+        .slice(i, i + BATCH)
+        .map((doc) => JSON.stringify(doc))
+        .join('\n')}\n`
+    }
+  }
+  await sendNdjson(ctx.res, batches())
+}
+
+/**
+ * Answers 200 with NDJSON, written chunk by chunk as the client reads it; stops (without
+ * making the rest) when the client goes away.
+ */
+export async function sendNdjson(res: LakeResponse, chunks: Iterable<string>): Promise<void> {
   res.statusCode = 200
   res.setHeader('content-type', 'application/x-ndjson')
   res.setHeader('cache-control', 'no-store')
@@ -569,12 +607,8 @@ async function handleExport(ctx: RouteContext): Promise<void> {
   res.on('close', () => {
     closed = true
   })
-  const BATCH = 500
-  for (let i = 0; i < docs.length && !closed; i += BATCH) {
-    const chunk = `${docs
-      .slice(i, i + BATCH)
-      .map((doc) => JSON.stringify(doc))
-      .join('\n')}\n`
+  for (const chunk of chunks) {
+    if (closed) break
     if (!res.write(chunk)) {
       await new Promise<void>((resolve) => {
         res.once('drain', resolve)

@@ -29,6 +29,8 @@ export interface StartLakeOptions {
   queryWorkers?: number
   /** Largest serialized query result in bytes (413 past it). Default 64 MiB. */
   maxResponseBytes?: number
+  /** Days of document history kept (0: everything). Default 365. */
+  historyRetentionDays?: number
   /** Where status lines go (token location, errors). Default: nowhere. */
   log?: (line: string) => void
 }
@@ -96,6 +98,7 @@ export async function startLake(options: StartLakeOptions = {}): Promise<Running
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
       ...(options.corsOrigins === undefined ? {} : {corsOrigins: options.corsOrigins}),
       ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
+      ...(options.historyRetentionDays === undefined ? {} : {historyRetentionDays: options.historyRetentionDays}),
     })
     const server = createServer(handler)
     await new Promise<void>((resolveListen, reject) => {

@@ -3,6 +3,7 @@ import {DatabaseSync, type StatementSync} from 'node:sqlite'
 
 import type {DocumentWrite} from './docset'
 import {collectReferences, compareIds, type LakeDocument} from './documents'
+import {HistoryLog} from './history'
 
 export type {DocumentWrite} from './docset'
 
@@ -77,6 +78,8 @@ export class DatasetFile {
   readonly #hasTransaction: StatementSync
   readonly #referrers: StatementSync
   readonly #bumpSeq: StatementSync
+  /** Document history (lake/history.ts), written in the same SQLite transaction as the documents. */
+  readonly history: HistoryLog
   #seq: number
 
   constructor(path: string) {
@@ -87,6 +90,7 @@ export class DatasetFile {
     this.#db.exec('PRAGMA synchronous = FULL')
     this.#db.exec(SCHEMA)
     this.#migrateRefs()
+    this.history = new HistoryLog(this.#db)
     privateDatabaseFiles(path)
     this.#upsert = this.#db.prepare(
       'INSERT OR REPLACE INTO documents (id, type, rev, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?)',
@@ -94,7 +98,7 @@ export class DatasetFile {
     this.#delete = this.#db.prepare('DELETE FROM documents WHERE id = ?')
     this.#deleteRefs = this.#db.prepare('DELETE FROM refs WHERE from_id = ?')
     this.#insertRef = this.#db.prepare('INSERT INTO refs (from_id, to_id, to_dataset, weak) VALUES (?, ?, ?, ?)')
-    this.#insertTransaction = this.#db.prepare('INSERT INTO transactions (id, timestamp, document_count) VALUES (?, ?, ?)')
+    this.#insertTransaction = this.#db.prepare('INSERT INTO transactions (id, timestamp, document_count, seq, author) VALUES (?, ?, ?, ?, ?)')
     this.#hasTransaction = this.#db.prepare('SELECT 1 AS found FROM transactions WHERE id = ?')
     this.#referrers = this.#db.prepare('SELECT from_id, weak FROM refs WHERE to_id = ? AND to_dataset = ? ORDER BY from_id')
     this.#bumpSeq = this.#db.prepare("UPDATE lake_meta SET value = ? WHERE key = 'seq'")
@@ -139,16 +143,22 @@ export class DatasetFile {
     return this.#hasTransaction.get(transactionId) !== undefined
   }
 
-  /** Writes one transaction atomically: all rows or none. Returns its sequence number. */
+  /**
+   * Writes one transaction atomically: all rows or none, its history included. `time` is the
+   * transaction's time (ISO, milliseconds), `author` the user id that made it. Returns its
+   * sequence number.
+   */
   commit(
     transactionId: string,
-    timestamp: string,
+    time: string,
     writes: readonly DocumentWrite[],
+    author: string,
     onProgress?: (written: number, total: number) => void,
   ): number {
     const seq = this.#seq + 1
     this.#db.exec('BEGIN IMMEDIATE')
     try {
+      this.history.record(seq, writes)
       let written = 0
       for (const {id, doc, json} of writes) {
         this.#deleteRefs.run(id)
@@ -161,7 +171,7 @@ export class DatasetFile {
         written++
         if (onProgress && (written % 1000 === 0 || written === writes.length)) onProgress(written, writes.length)
       }
-      this.#insertTransaction.run(transactionId, timestamp, writes.length)
+      this.#insertTransaction.run(transactionId, time, writes.length, seq, author)
       this.#bumpSeq.run(seq)
       this.#db.exec('COMMIT')
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * Starts the embedded local Content Lake alone:
- *   npm run lake -- [--port 3434] [--dir .lake] [--max-body 33554432] [--query-timeout 10000] [--query-workers 2]
+ *   npm run lake -- [--port 3434] [--dir .lake] [--max-body 33554432] [--query-timeout 10000] [--query-workers 2] [--history-retention-days 365]
  */
 import {parseArgs} from 'node:util'
 
@@ -8,6 +8,7 @@ import {wholeNumberOption} from '../lib/cli'
 import {defaultLakeDir, defaultLakePort} from '../lib/env'
 import {DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY_TIMEOUT_MS, startLake} from '../lake'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins} from '../lake/http'
+import {DEFAULT_HISTORY_RETENTION_DAYS, HISTORY_RETENTION_ENV, resolveHistoryRetentionDays} from '../lake/scheduler'
 
 const HELP = `Usage: npm run lake -- [options]
 
@@ -21,6 +22,9 @@ Options:
                      Time budget of one query; longer ones answer 408 (default ${DEFAULT_QUERY_TIMEOUT_MS})
   --query-workers <n>
                      Worker threads that evaluate GROQ (default 2)
+  --history-retention-days <days>
+                     Days of document history kept (default ${DEFAULT_HISTORY_RETENTION_DAYS}; 0 keeps all;
+                     or ${HISTORY_RETENTION_ENV})
   --help             Show this help
 
 The write token is SANITY_API_WRITE_TOKEN if set; otherwise it is generated on first
@@ -41,7 +45,7 @@ function parseInteger(value: string | undefined, name: string, min: number, max:
 }
 
 async function main(): Promise<void> {
-  let values: {port?: string; dir?: string; 'max-body'?: string; 'query-timeout'?: string; 'query-workers'?: string; help?: boolean}
+  let values: {port?: string; dir?: string; 'max-body'?: string; 'query-timeout'?: string; 'query-workers'?: string; 'history-retention-days'?: string; help?: boolean}
   try {
     ;({values} = parseArgs({
       options: {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
         'max-body': {type: 'string'},
         'query-timeout': {type: 'string'},
         'query-workers': {type: 'string'},
+        'history-retention-days': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -66,6 +71,12 @@ async function main(): Promise<void> {
   const maxBodyBytes = parseInteger(values['max-body'], 'max-body', 1024, 2 ** 32)
   const queryTimeoutMs = parseInteger(values['query-timeout'], 'query-timeout', 10, 3_600_000)
   const queryWorkers = parseInteger(values['query-workers'], 'query-workers', 1, 64)
+  let historyRetentionDays: number | undefined
+  try {
+    historyRetentionDays = resolveHistoryRetentionDays(values['history-retention-days'])
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
 
   const lake = await startLake({
     ...(port === undefined ? {} : {port}),
@@ -74,6 +85,7 @@ async function main(): Promise<void> {
     corsOrigins: resolveCorsOrigins(),
     ...(queryTimeoutMs === undefined ? {} : {queryTimeoutMs}),
     ...(queryWorkers === undefined ? {} : {queryWorkers}),
+    ...(historyRetentionDays === undefined ? {} : {historyRetentionDays}),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   if (!lake.tokenFile) process.stdout.write('lake token: from SANITY_API_WRITE_TOKEN\n')

@@ -3,7 +3,7 @@
  * Studio over HTTP/2 + TLS, reference site and comment endpoint) on 127.0.0.1, seeds what the
  * reviews in seed/ add that was never seeded (never overwriting edits) and prints where everything is.
  *
- *   npm start -- [--port 3434] [--dir .lake] [--no-seed] [--query-timeout 10000]
+ *   npm start -- [--port 3434] [--dir .lake] [--no-seed] [--query-timeout 10000] [--history-retention-days 365]
  */
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -16,6 +16,7 @@ import {describeSeedReport, seedOnStart} from '../importer/seed-on-start'
 import {wholeNumberOption} from '../lib/cli'
 import {apiVersion, defaultDataset, defaultLakeDir, defaultLakePort} from '../lib/constants'
 import {CORS_ORIGINS_ENV, resolveCorsOrigins, startServer} from '../server'
+import {DEFAULT_HISTORY_RETENTION_DAYS, HISTORY_RETENTION_ENV, resolveHistoryRetentionDays} from '../lake/scheduler'
 import {ensureStudioBuild} from '../server/studio-build'
 import {createSiteApp, createSiteHandler} from '../site'
 
@@ -27,6 +28,8 @@ export interface StartOptions {
   corsOrigins?: string[]
   /** Time budget of one query in ms (default: the lake's, 10 000). */
   queryTimeoutMs?: number
+  /** Days of document history kept (default: the lake's, 365; 0 keeps all). */
+  historyRetentionDays?: number
 }
 
 const HELP = `Usage: npm start -- [options]
@@ -44,6 +47,9 @@ Options:
                   credentials; repeat for more, or list them in ${CORS_ORIGINS_ENV} (comma-separated)
   --query-timeout <ms>
                   Time budget of one query; longer ones answer 408 (default 10000)
+  --history-retention-days <days>
+                  Days of document history kept: History, restore and archived releases reach
+                  back this far (default ${DEFAULT_HISTORY_RETENTION_DAYS}; 0 keeps all; or ${HISTORY_RETENTION_ENV})
   --help          Show this help`
 
 export function parseStartArgs(
@@ -58,6 +64,7 @@ export function parseStartArgs(
         'no-seed': {type: 'boolean'},
         'cors-origin': {type: 'string', multiple: true},
         'query-timeout': {type: 'string'},
+        'history-retention-days': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -66,12 +73,14 @@ export function parseStartArgs(
     const port = wholeNumberOption(values.port, 'port', 0, 65535) ?? defaultLakePort
     // The same range as `npm run lake -- --query-timeout`.
     const queryTimeoutMs = wholeNumberOption(values['query-timeout'], 'query-timeout', 10, 3_600_000)
+    const historyRetentionDays = resolveHistoryRetentionDays(values['history-retention-days'])
     return {
       port,
       dir: values.dir ?? defaultLakeDir,
       seed: !values['no-seed'],
       corsOrigins: resolveCorsOrigins(values['cors-origin']),
       ...(queryTimeoutMs === undefined ? {} : {queryTimeoutMs}),
+      ...(historyRetentionDays === undefined ? {} : {historyRetentionDays}),
     }
   } catch (error) {
     return {error: error instanceof Error ? error.message : String(error)}
@@ -100,6 +109,7 @@ export async function run(
     studioDir: join(root, 'dist'),
     corsOrigins: options.corsOrigins ?? [],
     ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
+    ...(options.historyRetentionDays === undefined ? {} : {historyRetentionDays: options.historyRetentionDays}),
     log: (line) => console.error(line),
     app: ({apiUrl, token}) =>
       createSiteApp({

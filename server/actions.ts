@@ -3,11 +3,24 @@ import {randomBytes} from 'node:crypto'
 import {z} from 'zod'
 
 import {type Dataset, type LakeDocument, LakeError, type LakeMutation, type MutationResultItem} from '../lake'
+import {
+  archiveReleaseMutations,
+  assertVersionWritable,
+  createReleaseMutations,
+  deleteReleaseMutations,
+  editReleaseMutations,
+  publishReleaseMutations,
+  scheduleReleaseMutations,
+  unarchiveReleaseMutations,
+  unscheduleReleaseMutations,
+} from '../lake/releases'
 
 /**
  * Sanity's Actions API (`POST /data/actions/<dataset>`), which the Studio uses for
- * every write to drafts and for publishing. Each action becomes plain mutations; all
- * actions of a request are stored as one lake transaction (all or nothing).
+ * every write to drafts, release versions and releases, and for publishing. Each action
+ * becomes plain mutations; all actions of a request are stored as one lake transaction (all
+ * or nothing). Release transitions are lake/releases.ts (the lake's scheduler publishes with
+ * the same code).
  */
 
 const patchOps = z.record(z.string(), z.unknown())
@@ -43,6 +56,25 @@ const actionSchema = z.discriminatedUnion('actionType', [
     purge: z.boolean().optional(),
   }),
   z.object({actionType: z.literal('sanity.action.document.version.discard'), versionId: id, purge: z.boolean().optional()}),
+  // Either from a whole document, or from a base document (`baseId`) into `versionId`.
+  z.object({
+    actionType: z.literal('sanity.action.document.version.create'),
+    publishedId: id,
+    document: z.looseObject({_id: id, _type: z.string().min(1)}).optional(),
+    baseId: id.optional(),
+    versionId: id.optional(),
+    ifBaseRevisionId: z.string().optional(),
+  }),
+  z.object({actionType: z.literal('sanity.action.document.version.replace'), document: z.looseObject({_id: id, _type: z.string().min(1)})}),
+  z.object({actionType: z.literal('sanity.action.document.version.unpublish'), versionId: id, publishedId: id}),
+  z.object({actionType: z.literal('sanity.action.release.create'), releaseId: id, metadata: z.record(z.string(), z.unknown()).optional()}),
+  z.object({actionType: z.literal('sanity.action.release.edit'), releaseId: id, patch: patchOps}),
+  z.object({actionType: z.literal('sanity.action.release.publish'), releaseId: id}),
+  z.object({actionType: z.literal('sanity.action.release.archive'), releaseId: id}),
+  z.object({actionType: z.literal('sanity.action.release.unarchive'), releaseId: id}),
+  z.object({actionType: z.literal('sanity.action.release.schedule'), releaseId: id, publishAt: z.string().min(1)}),
+  z.object({actionType: z.literal('sanity.action.release.unschedule'), releaseId: id}),
+  z.object({actionType: z.literal('sanity.action.release.delete'), releaseId: id}),
 ])
 
 export type DocumentAction = z.infer<typeof actionSchema>
@@ -69,13 +101,32 @@ export function parseActionsRequest(body: unknown): ActionsRequest {
     const action = actionSchema.safeParse(raw)
     if (action.success) return action.data
     const type = typeof raw === 'object' && raw !== null && 'actionType' in raw ? String(raw.actionType) : 'unknown'
-    const known = actionSchema.options.map((option) => option.shape.actionType.value).join(', ')
+    const known = SUPPORTED_ACTIONS.join(', ')
     throw new LakeError(400, 'validationError', `actions[${index}] (${type}) is not supported by the local lake or is malformed: ${action.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Supported: ${known}`)
   })
   return {actions, transactionId: parsed.data.transactionId, dryRun: parsed.data.dryRun ?? false}
 }
 
+const SUPPORTED_ACTIONS = actionSchema.options.map((option) => option.shape.actionType.value)
+
 type Lookup = (documentId: string) => LakeDocument | undefined
+
+/** What an action may read: documents as earlier actions of the request left them, the dataset, and the time. */
+export interface ActionContext {
+  get: Lookup
+  dataset: Dataset
+  now: Date
+}
+
+function isVersionOf(versionId: string, publishedId: string): boolean {
+  return versionId === `drafts.${publishedId}` || (versionId.startsWith('versions.') && versionId.split('.').slice(2).join('.') === publishedId)
+}
+
+function requireVersionOf(versionId: string, publishedId: string): void {
+  if (!isVersionOf(versionId, publishedId)) {
+    throw new LakeError(400, 'validationError', `"${versionId}" is not a draft or release version of "${publishedId}" (expected drafts.${publishedId} or versions.<release>.${publishedId})`)
+  }
+}
 
 /** A document's content without the fields the lake maintains, ready to be stored under another id. */
 function contentOf(doc: LakeDocument, newId: string): {_id: string; _type: string; [field: string]: unknown} {
@@ -88,7 +139,8 @@ function conflict(message: string): LakeError {
 }
 
 /** The mutations that carry out one action, given the documents as they stand before it. */
-export function mutationsFor(action: DocumentAction, get: Lookup): LakeMutation[] {
+export function mutationsFor(action: DocumentAction, context: ActionContext): LakeMutation[] {
+  const {get, dataset} = context
   switch (action.actionType) {
     case 'sanity.action.document.create': {
       const targetId = action.attributes._id ?? `drafts.${action.publishedId}`
@@ -100,6 +152,7 @@ export function mutationsFor(action: DocumentAction, get: Lookup): LakeMutation[
       return [{createOrReplace: {...action.attributes, _id: targetId}}]
     }
     case 'sanity.action.document.edit': {
+      assertVersionWritable(dataset, action.draftId)
       const draft = get(action.draftId)
       const published = get(action.publishedId)
       const out: LakeMutation[] = []
@@ -145,7 +198,61 @@ export function mutationsFor(action: DocumentAction, get: Lookup): LakeMutation[
       return [...new Set(ids)].filter((docId) => get(docId)).map((docId) => ({delete: {id: docId}}))
     }
     case 'sanity.action.document.version.discard':
+      assertVersionWritable(dataset, action.versionId)
+      if (!get(action.versionId)) throw new LakeError(409, 'documentNotFoundError', `Cannot discard "${action.versionId}": there is no such version`)
       return [{delete: {id: action.versionId}}]
+    case 'sanity.action.document.version.create': {
+      if (action.document) {
+        requireVersionOf(action.document._id, action.publishedId)
+        assertVersionWritable(dataset, action.document._id)
+        return [{create: action.document}]
+      }
+      if (action.baseId === undefined || action.versionId === undefined) {
+        throw new LakeError(400, 'validationError', 'sanity.action.document.version.create needs either "document", or "baseId" and "versionId"')
+      }
+      requireVersionOf(action.versionId, action.publishedId)
+      assertVersionWritable(dataset, action.versionId)
+      const base = get(action.baseId)
+      if (!base) throw new LakeError(404, 'documentNotFoundError', `Cannot create "${action.versionId}" from "${action.baseId}": there is no such document`)
+      if (action.ifBaseRevisionId !== undefined && base._rev !== action.ifBaseRevisionId) {
+        throw conflict(`"${action.baseId}" changed (revision ${base._rev}, expected ${action.ifBaseRevisionId}); create the version again`)
+      }
+      const {_system: _s, ...content} = contentOf(base, action.versionId)
+      return [{patch: {id: action.baseId, ifRevisionID: base._rev}}, {create: content}]
+    }
+    case 'sanity.action.document.version.replace': {
+      const versionId = action.document._id
+      if (!versionId.startsWith('drafts.') && !versionId.startsWith('versions.')) throw new LakeError(400, 'validationError', `"${versionId}" is not a draft or release version id`)
+      assertVersionWritable(dataset, versionId)
+      if (!get(versionId)) throw new LakeError(409, 'documentNotFoundError', `Cannot replace "${versionId}": there is no such version (create it first)`)
+      return [{createOrReplace: action.document}]
+    }
+    case 'sanity.action.document.version.unpublish': {
+      // Marks the version so that publishing its release deletes the published document.
+      requireVersionOf(action.versionId, action.publishedId)
+      assertVersionWritable(dataset, action.versionId)
+      const published = get(action.publishedId)
+      if (!published) throw new LakeError(409, 'documentNotFoundError', `Cannot unpublish "${action.publishedId}" with a release: it is not published`)
+      const version = get(action.versionId) ?? published
+      const system = typeof version._system === 'object' && version._system !== null ? version._system : {}
+      return [{createOrReplace: {...contentOf(version, action.versionId), _system: {...system, delete: true}}}]
+    }
+    case 'sanity.action.release.create':
+      return createReleaseMutations(dataset, action.releaseId, action.metadata)
+    case 'sanity.action.release.edit':
+      return editReleaseMutations(dataset, action.releaseId, action.patch)
+    case 'sanity.action.release.publish':
+      return publishReleaseMutations(dataset, action.releaseId, context.now)
+    case 'sanity.action.release.archive':
+      return archiveReleaseMutations(dataset, action.releaseId)
+    case 'sanity.action.release.unarchive':
+      return unarchiveReleaseMutations(dataset, action.releaseId)
+    case 'sanity.action.release.schedule':
+      return scheduleReleaseMutations(dataset, action.releaseId, action.publishAt)
+    case 'sanity.action.release.unschedule':
+      return unscheduleReleaseMutations(dataset, action.releaseId)
+    case 'sanity.action.release.delete':
+      return deleteReleaseMutations(dataset, action.releaseId)
   }
 }
 
@@ -156,8 +263,9 @@ export async function runActions(dataset: Dataset, request: ActionsRequest, iden
   const overlay = new Map<string, LakeDocument | null>()
   const get: Lookup = (docId) => (overlay.has(docId) ? (overlay.get(docId) ?? undefined) : dataset.getDocument(docId))
   const mutations: LakeMutation[] = []
+  const now = new Date()
   for (const [index, action] of request.actions.entries()) {
-    mutations.push(...mutationsFor(action, get))
+    mutations.push(...mutationsFor(action, {get, dataset, now}))
     if (index < request.actions.length - 1 && mutations.length > 0) {
       // Later actions must see what earlier ones did (e.g. create, then publish).
       const dry = await dataset.transaction(mutations, {transactionId, dryRun: true})

@@ -16,6 +16,7 @@ import {createLoginHandlers} from './login'
 import {bearerToken, isLoopbackAddress, isLoopbackHost, resolveSessionToken, sameSecret, StudioAccess} from './session'
 import {acceptPresenceSocket} from './socket'
 import {createStaticHandler} from './static'
+import {UserSettings} from './settings'
 import {LOCAL_USER, registerStudioRoutes} from './studio-api'
 import {certificateHosts, loadOrCreateCertificate} from './tls'
 
@@ -45,6 +46,8 @@ export interface StartServerOptions {
   corsOrigins?: readonly string[]
   /** Time budget of one query in ms (408 past it). Default 10 000. */
   queryTimeoutMs?: number
+  /** Days of document history kept (0: everything). Default 365. */
+  historyRetentionDays?: number
   /** Status and error lines. Default: nowhere. */
   log?: (line: string) => void
   /**
@@ -173,15 +176,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     /** The Studio's own origin and the configured ones may call with credentials (CORS, WebSocket). */
     const isAllowedOrigin = (origin: string) => origin === studioOrigin() || corsOrigins.has(origin)
 
+    /** Requests signed in with the Studio's session (rather than the lake token): they act as the Studio's user. */
+    const sessionRequests = new WeakSet<object>()
     const lake = createLakeHandler(store, {
       token,
       projectId,
       log,
       corsOrigins: isAllowedOrigin,
+      authorOf: (req) => (sessionRequests.has(req) ? LOCAL_USER.id : undefined),
+      ...(options.historyRetentionDays === undefined ? {} : {historyRetentionDays: options.historyRetentionDays}),
       ...(options.keepAliveMs === undefined ? {} : {keepAliveMs: options.keepAliveMs}),
       ...(options.queryTimeoutMs === undefined ? {} : {queryTimeoutMs: options.queryTimeoutMs}),
     })
-    registerStudioRoutes(lake, {projectId, user: LOCAL_USER, ...createLoginHandlers({access, projectHost, port: () => port})})
+    registerStudioRoutes(lake, {projectId, user: LOCAL_USER, settings: new UserSettings(dir), ...createLoginHandlers({access, projectHost, port: () => port})})
     const serveStudio = createStaticHandler(options.studioDir ?? 'dist')
     let appHandler: AppHandler | undefined
     boundary = createBoundary(log)
@@ -209,7 +216,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         decodePathSegment(url.pathname, 'path')
         // The Studio's session stands in for the lake token.
         const bearer = bearerToken(req.headers.authorization)
-        if (bearer && sameSecret(bearer, access.session)) req.headers.authorization = `Bearer ${token}`
+        if (bearer && sameSecret(bearer, access.session)) {
+          req.headers.authorization = `Bearer ${token}`
+          sessionRequests.add(req)
+        }
         if (API_PATH.test(url.pathname)) {
           await lake.handle(req, res)
           return

@@ -15,6 +15,7 @@ import {chromiumPath} from '../helpers/chromium'
 
 export {ensureStudioBuild} from '../../server/studio-build'
 export {chromiumPath}
+export type {RunningServer}
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -100,4 +101,50 @@ export async function launchStudioBrowser(userDataDir: string, timeoutMs: number
   })
   context.setDefaultTimeout(timeoutMs)
   return context
+}
+
+/** The Studio's session token, got the way the Studio gets it (the login redirect's `#token=`), here with the lake token. */
+export async function studioSession(server: RunningServer): Promise<string> {
+  const origin = `${server.studioUrl}`
+  const answer = await fetch(`${server.apiUrl}/auth/login?origin=${encodeURIComponent(origin)}`, {headers: {authorization: `Bearer ${server.token}`}, redirect: 'manual'})
+  const token = /#token=(.+)$/.exec(answer.headers.get('location') ?? '')?.[1]
+  if (!token) throw new Error(`The login redirect carried no session (status ${answer.status}, location ${answer.headers.get('location')})`)
+  return token
+}
+
+/** A second review of Her (a copy of the seeded one under another id, title and slug), so a release can carry two. */
+export async function seedSecondReview(client: SanityClient, reviewId: string): Promise<string> {
+  const her = await client.getDocument(reviewId)
+  if (!her) throw new Error(`seedSecondReview: there is no review ${reviewId}`)
+  const {_rev: _r, _createdAt: _c, _updatedAt: _u, ...content} = her
+  const id = 'review-her-2013-a-second-look'
+  await client.createOrReplace({...content, _id: id, title: 'A second look', slug: {_type: 'slug', current: 'her-2013-a-second-look'}})
+  return id
+}
+
+/**
+ * Requests to the local server answered 4xx/5xx during a browser session. Tests that provoke one
+ * on purpose say so first (`expect`), and only those are excused.
+ */
+export class FailedRequests {
+  readonly unexpected: string[] = []
+  readonly provoked: string[] = []
+  readonly #expected: {status: number; method: string; path: RegExp; why: string}[] = []
+
+  expect(status: number, method: string, path: RegExp, why: string): void {
+    this.#expected.push({status, method, path, why})
+  }
+
+  record(status: number, method: string, url: string): void {
+    const {hostname, pathname} = new URL(url)
+    if (hostname !== 'localhost' && !hostname.endsWith('.localhost') && hostname !== '127.0.0.1') return
+    const index = this.#expected.findIndex((entry) => entry.status === status && entry.method === method && entry.path.test(pathname))
+    const line = `${status} ${method} ${pathname}`
+    if (index === -1) {
+      this.unexpected.push(line)
+      return
+    }
+    const [entry] = this.#expected.splice(index, 1)
+    this.provoked.push(`${line} (${entry?.why})`)
+  }
 }
