@@ -221,7 +221,7 @@ async function upload(ctx: RouteContext, kind: AssetKind, limits: Required<Asset
     }
     files.write(id, bytes)
     try {
-      const result = await dataset.transaction([{createIfNotExists: body}], {identity: 'lake-token'})
+      const result = await dataset.transaction([{createIfNotExists: body}], ctx.author ? {identity: ctx.author} : {})
       const stored = result.results[0]?.document ?? dataset.getDocument(id)
       if (!stored) throw new Error(`asset ${id} was not stored`)
       return stored

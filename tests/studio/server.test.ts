@@ -9,7 +9,8 @@ import {connect, type ClientHttp2Session} from 'node:http2'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {SanityClient} from '@sanity/client'
+import {createClient, type SanityClient} from '@sanity/client'
+import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {type RunningServer, startServer} from '../../server'
@@ -254,6 +255,19 @@ describe('local app server', () => {
     const unknown = await actions({actions: [{actionType: 'sanity.action.document.variant.publish', publishedId: 'x'}]}, token)
     expect(unknown.status).toBe(400)
     expect(unknown.body).toContain('sanity.action.document.variant.publish')
+  })
+
+  test('an image the Studio uploads is recorded in history as made by the editor, not the lake token', async () => {
+    const token = await session()
+    const studio = createClient({projectId: server.projectId, dataset: 'production', apiVersion: '2025-02-19', apiHost: server.apiUrl, useProjectHostname: false, useCdn: false, token})
+    const png = await sharp({create: {width: 8, height: 8, channels: 3, background: '#336699'}}).png().toBuffer()
+    const asset = await studio.assets.upload('image', png, {filename: 'swatch.png'})
+    const log = await studio.request<string>({url: `/data/history/production/transactions/${asset._id}?excludeContent=true`, json: false})
+    const authors = String(log)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as {author: string}).author)
+    expect(authors).toEqual(['local-editor'])
   })
 
   test('text::query search as the Studio sends it finds the film and the review for "Her"', async () => {
