@@ -92,7 +92,11 @@ export async function referenceOutcome(dataset: readonly Doc[], query: string, p
   }
 }
 
-/** How the lake side is called: the real server always passes a checkpoint. */
+/**
+ * How the lake side is called (the real server always passes a checkpoint): `plain` without
+ * one, `checkpoint` with one that returns undefined, `yielding` with one that returns a
+ * promise (resolved on the next turn of the event loop) every other call, as the query worker does.
+ */
 export const MODES = ['plain', 'checkpoint', 'yielding'] as const
 export type Mode = (typeof MODES)[number]
 
@@ -157,8 +161,13 @@ export interface Reproduction {
   params: Record<string, unknown>
   perspective: PerspectiveName
   allowPrivate: boolean
-  /** Set when the query ran over a view taken before the last transaction (views are snapshots that never change). */
+  /**
+   * Set when the query started before the last transaction, which was applied while it was
+   * in flight, and then ran again over the same view: a view is a snapshot and never changes.
+   */
   staleView?: boolean
+  /** Queries that ran at the same time over the same DocumentSet, each yielding at its checkpoints. */
+  concurrentWith?: QueryCase[]
 }
 
 export class DifferenceError extends Error {
@@ -180,6 +189,7 @@ export class DifferenceError extends Error {
       `replay (pass to replay() in differential-harness.ts):`,
       JSON.stringify(repro),
     ]
+    if (repro.concurrentWith) lines.splice(4, 0, `while running concurrently with: ${JSON.stringify(repro.concurrentWith)}`)
     super(lines.join('\n'))
     this.name = 'DifferenceError'
     this.reproduction = repro
@@ -232,7 +242,7 @@ export class Lockstep {
     this.stats.writes += writes.length
   }
 
-  reproduction(c: QueryCase, staleView = false): Reproduction {
+  reproduction(c: QueryCase, extra: Pick<Reproduction, 'staleView' | 'concurrentWith'> = {}): Reproduction {
     return {
       initial: this.initial,
       initialSeq: this.initialSeq,
@@ -241,11 +251,11 @@ export class Lockstep {
       params: c.params,
       perspective: c.perspective,
       allowPrivate: c.allowPrivate,
-      ...(staleView ? {staleView: true} : {}),
+      ...extra,
     }
   }
 
-  /** Runs a query through the reference and every lake mode; throws a DifferenceError on any difference. */
+  /** Runs a query through the reference and each lake mode in turn; throws a DifferenceError on any difference. */
   async check(c: QueryCase, modes: readonly Mode[] = MODES): Promise<Outcome> {
     const started = performance.now()
     const dataset = referenceDataset(this.model, c.perspective, c.allowPrivate)
@@ -260,17 +270,40 @@ export class Lockstep {
   }
 
   /**
-   * Takes a view and its reference documents now; after a later `commit`, `verify` checks
-   * the view still answers as of when it was taken (views are snapshots).
+   * A step's queries: each one alone (plain, then with a checkpoint), then all of them at
+   * once, each yielding at its checkpoints, as the query worker interleaves jobs.
    */
-  snapshot(c: QueryCase): {verify(): Promise<void>} {
+  async checkAll(cases: readonly QueryCase[]): Promise<Outcome[]> {
+    const references: Outcome[] = []
+    for (const c of cases) references.push(await this.check(c, ['plain', 'checkpoint']))
+    const lakes = await Promise.all(cases.map((c) => lakeOutcome(this.set, c, 'yielding')))
+    for (const [i, c] of cases.entries()) {
+      const lake = lakes[i]
+      const reference = references[i]
+      if (!lake || !reference || sameOutcome(lake, reference)) continue
+      const concurrentWith = cases.filter((_, j) => j !== i)
+      const dataset = referenceDataset(this.model, c.perspective, c.allowPrivate)
+      throw new DifferenceError(concurrentWith.length > 0 ? 'Difference (queries run concurrently)' : 'Difference', this.reproduction(c, concurrentWith.length > 0 ? {concurrentWith} : {}), 'yielding', lake, reference, dataset)
+    }
+    return references
+  }
+
+  /**
+   * Starts the query now (yielding at checkpoints) over the current view; call `commit`, then
+   * `verify`: the query that was in flight during the write, and the same view queried again,
+   * both answer as of before the write (views are snapshots).
+   */
+  inFlight(c: QueryCase): {verify(): Promise<void>} {
     const view = this.set.view(parsePerspective(c.perspective), c.allowPrivate)
     const dataset = referenceDataset(this.model, c.perspective, c.allowPrivate)
+    const running = lakeOutcome(this.set, c, 'yielding', view)
     return {
       verify: async () => {
         const reference = await referenceOutcome(dataset, c.query, c.params)
-        const lake = await lakeOutcome(this.set, c, 'checkpoint', view)
-        if (!sameOutcome(lake, reference)) throw new DifferenceError('Stale view changed', this.reproduction(c, true), 'checkpoint', lake, reference, dataset)
+        const during = await running
+        if (!sameOutcome(during, reference)) throw new DifferenceError('A write landed during the query and changed its result', this.reproduction(c, {staleView: true}), 'yielding', during, reference, dataset)
+        const after = await lakeOutcome(this.set, c, 'checkpoint', view)
+        if (!sameOutcome(after, reference)) throw new DifferenceError('A view taken before the last write changed', this.reproduction(c, {staleView: true}), 'checkpoint', after, reference, dataset)
         this.stats.staleChecks++
       },
     }
@@ -285,12 +318,15 @@ export async function replay(repro: Reproduction): Promise<Outcome> {
   const last = repro.transactions.length - 1
   for (const [i, writes] of repro.transactions.entries()) {
     if (repro.staleView && i === last) {
-      const snapshot = lockstep.snapshot(c)
+      const inFlight = lockstep.inFlight(c)
       lockstep.commit(writes)
-      await snapshot.verify()
+      await inFlight.verify()
     } else {
       lockstep.commit(writes)
     }
   }
-  return lockstep.check(c)
+  if (!repro.concurrentWith) return lockstep.check(c)
+  const [outcome] = await lockstep.checkAll([c, ...repro.concurrentWith])
+  if (!outcome) throw new Error('checkAll returned nothing')
+  return outcome
 }
