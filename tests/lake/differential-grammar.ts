@@ -15,6 +15,21 @@ import fc from 'fast-check'
 import type {Doc, PerspectiveName, QueryCase, Write} from './differential-harness'
 import {PERSPECTIVES} from './differential-harness'
 
+/**
+ * Differences from groq-js the lake on main is known to have. While one is set, the grammar
+ * leaves out the shapes that show it (so `npm test` stays green) and a hand-written case in
+ * differential.test.ts asserts that it still differs; once the lake is fixed that case fails,
+ * saying to clear the flag. LAKE_DIFF_ALL=1 generates everything regardless.
+ */
+export const KNOWN_DIFFERENCES = {
+  /**
+   * compileQuery's balanceLogic regroups `a || b || c` (and `&&`) chains, also inside score(),
+   * where groq-js adds the operands' scores left to right: floating-point sums then differ in
+   * the last digit (`_score` 5.714285714285714 instead of groq-js' 5.7142857142857135).
+   */
+  scoreChainsRegrouped: process.env.LAKE_DIFF_ALL !== '1',
+}
+
 // ---------------------------------------------------------------------------
 // Pools
 // ---------------------------------------------------------------------------
@@ -25,7 +40,7 @@ export const BASE_IDS = ['a', 'b', 'c', 'A', 'a-1', 'a_2', 'p1'] as const
 /** Ids of the bulk operation: more than 64 writes in one transaction (DocumentSet re-sorts). */
 export const BULK_IDS = Array.from({length: 66}, (_, i) => `n${String(i).padStart(2, '0')}`)
 
-const STRINGS = ['alpha', 'Alpha', 'beta', 'alpha beta', '', 'é', 'b', 'film', 'a', 'zeta'] as const
+const STRINGS = ['alpha', 'Alpha', 'beta', 'alpha beta', '', 'é', 'b', 'film', 'a', 'zeta', 'beta beta beta', 'alpha beta beta alpha', 'alpha alpha alpha beta'] as const
 const SLUGS = ['s1', 's2', 'a', 'film'] as const
 const NUMBERS = [-1, 0, 1, 2, 2.5, 10, 1000] as const
 const TIMES = ['2024-01-01T00:00:00Z', '2024-06-01T12:00:00Z', '2023-12-31T23:59:59Z'] as const
@@ -355,14 +370,30 @@ const order: fc.Arbitrary<string> = pick(
 
 const slice: fc.Arbitrary<string> = pick('[0]', '[1]', '[-1]', '[0...2]', '[1..3]', '[0...0]', '[5...10]', '[-2..-1]', '[2...1]', '[0..0]')
 
-const score: fc.Arbitrary<string> = pick(
+/** score() terms; repeated words in the pools give fractional scores (freq · 2.2 / (freq + 1.2)). */
+const scoreTerm = pick(
+  'title match "alpha"',
+  'title match "beta"',
   'title match $str',
-  'boost(title match "alpha", 3)',
-  'title match "alpha" || tags match "beta"',
-  'boost(_type == "film", 2), title match $str',
-  '[title, slug.current] match "al*"',
-  'title match "alpha" && _type == "film"',
+  'title match "al*"',
+  'tags match "beta"',
+  'body.note match ["alpha", "beta"]',
   'body.note match "beta"',
+  '[title, body.note] match "beta"',
+  '[title, slug.current] match "al*"',
+  'boost(title match "beta", 2)',
+  'boost(body.note match "alpha", 0.5)',
+  '_type == "film"',
+  'defined(year)',
+)
+/** `a || b || …` / `a && b && …`; longer than two only when groq-js' grouping is kept (see KNOWN_DIFFERENCES). */
+const scoreChain = fc
+  .tuple(fc.array(scoreTerm, {minLength: 1, maxLength: KNOWN_DIFFERENCES.scoreChainsRegrouped ? 2 : 4}), pick(' || ', ' && '))
+  .map(([terms, op]) => terms.join(op))
+const score: fc.Arbitrary<string> = fc.oneof(
+  {arbitrary: scoreChain, weight: 4},
+  {arbitrary: fc.array(scoreChain, {minLength: 2, maxLength: 3}).map((args) => args.join(', ')), weight: 2},
+  {arbitrary: q`boost(${scoreChain}, 2)`, weight: 1},
 )
 
 type Field = [name: string, text: fc.Arbitrary<string>]
@@ -450,7 +481,7 @@ export const query: fc.Arbitrary<string> = fc.oneof(
   {arbitrary: q`*[${filter}] | order(${order}){${proj}}`, weight: 2},
   {arbitrary: q`*[${filter}]${slice}`, weight: 2},
   {arbitrary: q`count(*[${filter}])`, weight: 3},
-  {arbitrary: q`*[${filter}] | score(${score}) | order(_score desc, _id){_id, _score}`, weight: 2},
+  {arbitrary: q`*[${filter}] | score(${score}) | order(_score desc, _id){_id, _score}`, weight: 3},
   {arbitrary: q`*[${smallFilter}] | score(${score})[_score > 0]{_id, _score}`, weight: 1},
   {arbitrary: q`{"a": *[${filter}]._id, "n": count(*[${smallFilter}])}`, weight: 1},
   {arbitrary: q`*[${filter}]${pick('._id', '.film->_id', '.refs[]->_id', '.film._ref', '.film->', '.items[].film->title')}`, weight: 2},
