@@ -310,18 +310,18 @@ const comparison: fc.Arbitrary<string> = fc.oneof(
     return fc.oneof(
       {arbitrary: q`${path} == ${operand}`, weight: 4},
       {arbitrary: q`${operand} == ${path}`, weight: 1},
-      {arbitrary: q`${path} in ${operand}`, weight: 3},
+      {arbitrary: q`${path} in ${operand}`, weight: 4},
       {arbitrary: q`${path} ${pick('!=', '<', '>=')} ${operand}`, weight: 2},
     )
   }),
 )
 
 function cond(depth: number): fc.Arbitrary<string> {
-  if (depth <= 0) return fc.oneof({arbitrary: atom, weight: 3}, {arbitrary: comparison, weight: 1})
+  if (depth <= 0) return fc.oneof({arbitrary: atom, weight: 2}, {arbitrary: comparison, weight: 1})
   const sub = cond(depth - 1)
   return fc.oneof(
     {arbitrary: atom, weight: 5},
-    {arbitrary: comparison, weight: 2},
+    {arbitrary: comparison, weight: 3},
     {arbitrary: q`${sub} && ${sub}`, weight: 3},
     {arbitrary: q`${sub} || ${sub}`, weight: 3},
     {arbitrary: q`!(${sub})`, weight: 1},
