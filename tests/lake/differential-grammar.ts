@@ -46,7 +46,7 @@ const NUMBERS = [-1, 0, 1, 2, 2.5, 10, 1000] as const
 const TIMES = ['2024-01-01T00:00:00Z', '2024-06-01T12:00:00Z', '2023-12-31T23:59:59Z'] as const
 
 /** Objects with `Object.prototype`, like everything parsed from JSON (fast-check may otherwise make null-prototype ones). */
-const PLAIN = {noNullPrototype: true} as const
+export const PLAIN = {noNullPrototype: true} as const
 
 const baseId = fc.constantFrom(...BASE_IDS)
 const typeName = fc.oneof({arbitrary: fc.constantFrom(...TYPES), weight: 12}, {arbitrary: fc.constant('system.release'), weight: 1})
@@ -153,6 +153,12 @@ export type Op =
   | {kind: 'unpublish'; id: string}
   /** Writes (or deletes) all of BULK_IDS in one transaction. */
   | {kind: 'bulk'; remove: boolean; type: string}
+  /**
+   * Edits a document the step's queries just returned (`seen[index % seen.length]`, see
+   * resolveTransaction): sets fields, deletes it, or starts a draft of it. Writes then land
+   * where the indexes the queries used are sure to notice.
+   */
+  | {kind: 'seen'; index: number; action: 'patch' | 'delete' | 'draft'; set: Record<string, unknown>}
 
 export const op: fc.Arbitrary<Op> = fc.oneof(
   {arbitrary: fc.record({kind: fc.constant('put' as const), id: docId, body}, PLAIN), weight: 16},
@@ -172,13 +178,36 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
   {arbitrary: fc.record({kind: fc.constant('publish' as const), id: baseId, from: fc.constantFrom('drafts.' as const, 'versions.rel1.' as const, 'versions.rel2.' as const)}, PLAIN), weight: 6},
   {arbitrary: fc.record({kind: fc.constant('unpublish' as const), id: baseId}, PLAIN), weight: 2},
   {arbitrary: fc.record({kind: fc.constant('bulk' as const), remove: fc.boolean(), type: typeName}, PLAIN), weight: 1},
+  {arbitrary: seenOp(fc.record(fieldModel, {requiredKeys: [], noNullPrototype: true})), weight: 10},
 )
+
+/** See the `seen` operation; `set` says what a patch or a draft changes. */
+export function seenOp(set: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Op> {
+  return fc.record({kind: fc.constant('seen' as const), index: fc.nat({max: 20}), action: fc.constantFrom('patch' as const, 'patch' as const, 'delete' as const, 'draft' as const), set}, PLAIN)
+}
+
+/** The stored ids of the documents in query results (`_originalId` where a perspective overlaid one), in order, once each. */
+export function seenIds(results: readonly unknown[]): string[] {
+  const found = new Set<string>()
+  const visit = (value: unknown) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return
+    const record = value as Record<string, unknown>
+    const id = typeof record._originalId === 'string' ? record._originalId : record._id
+    if (typeof id === 'string') found.add(id)
+  }
+  for (const result of results) {
+    if (Array.isArray(result)) result.forEach(visit)
+    else visit(result)
+  }
+  return [...found]
+}
 
 /**
  * Turns a transaction's operations into the writes the lake commits, like the dataset does:
  * one write per touched id in first-touch order, no write for deleting what never existed.
+ * `seen`: ids of documents the step's queries returned (see the `seen` operation).
  */
-export function resolveTransaction(ops: readonly Op[], model: ReadonlyMap<string, Doc>): Write[] {
+export function resolveTransaction(ops: readonly Op[], model: ReadonlyMap<string, Doc>, seen: readonly string[] = []): Write[] {
   const working = new Map<string, Doc | null>()
   const current = (id: string): Doc | null => (working.has(id) ? (working.get(id) ?? null) : (model.get(id) ?? null))
   for (const o of ops) {
@@ -211,6 +240,18 @@ export function resolveTransaction(ops: readonly Op[], model: ReadonlyMap<string
         if (!current(`drafts.${o.id}`)) working.set(`drafts.${o.id}`, {...published, _id: `drafts.${o.id}`})
         break
       }
+      case 'seen': {
+        const id = seen[o.index % Math.max(1, seen.length)]
+        const existing = id === undefined ? null : current(id)
+        if (id === undefined || !existing) break
+        if (o.action === 'delete') working.set(id, null)
+        else if (o.action === 'patch') working.set(id, {...existing, ...structuredClone(o.set)})
+        else if (!id.startsWith('drafts.')) {
+          const draft = `drafts.${id.replace(/^versions\.[^.]+\./, '')}`
+          working.set(draft, {...existing, ...structuredClone(o.set), _id: draft})
+        }
+        break
+      }
       case 'bulk':
         BULK_IDS.forEach((id, i) => {
           if (o.remove) {
@@ -237,12 +278,12 @@ export function resolveTransaction(ops: readonly Op[], model: ReadonlyMap<string
 type Part = string | fc.Arbitrary<string>
 
 /** Template over arbitraries: q`*[${cond}]{${fields}}` is an Arbitrary<string>. */
-function q(strings: TemplateStringsArray, ...parts: Part[]): fc.Arbitrary<string> {
+export function q(strings: TemplateStringsArray, ...parts: Part[]): fc.Arbitrary<string> {
   const arbitraries = parts.map((part) => (typeof part === 'string' ? fc.constant(part) : part))
   return fc.tuple(...arbitraries).map((values) => strings.reduce((out, s, i) => out + s + (i < values.length ? values[i] : ''), ''))
 }
 
-const pick = (...options: string[]): fc.Arbitrary<string> => fc.constantFrom(...options)
+export const pick = (...options: string[]): fc.Arbitrary<string> => fc.constantFrom(...options)
 
 /** Filter terms over the current document (`@`), indexable shapes first. */
 const atom: fc.Arbitrary<string> = fc.oneof(
@@ -545,10 +586,10 @@ export const queryCase: fc.Arbitrary<QueryCase> = fc.record({
 // Scenarios: initial documents, then steps of (one transaction, then queries)
 // ---------------------------------------------------------------------------
 
+/** Queries, then one transaction (empty: no write), then the same queries again. */
 export interface Step {
-  /** One transaction's operations (empty: no write this step). */
-  tx: Op[]
   queries: QueryCase[]
+  tx: Op[]
 }
 
 export interface Scenario {
@@ -560,5 +601,5 @@ export interface Scenario {
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
   initial: initialDocs,
   initialSeq: fc.constantFrom(0, 41),
-  steps: fc.array(fc.record({tx: fc.array(op, {maxLength: 3}), queries: fc.array(queryCase, {minLength: 1, maxLength: 3})}, PLAIN), {minLength: 1, maxLength: 5}),
+  steps: fc.array(fc.record({queries: fc.array(queryCase, {minLength: 1, maxLength: 3}), tx: fc.array(op, {maxLength: 3})}, PLAIN), {minLength: 1, maxLength: 4}),
 }, PLAIN)

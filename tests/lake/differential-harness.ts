@@ -212,7 +212,7 @@ export class Lockstep {
   readonly initialSeq: number
   readonly transactions: Write[][] = []
   seq: number
-  stats = {writes: 0, transactions: 0, staleChecks: 0}
+  stats = {writes: 0, transactions: 0, staleChecks: 0, bigChecks: 0}
 
   constructor(initial: readonly Doc[], seq: number) {
     for (const doc of initial) this.model.set(doc._id, structuredClone(doc))
@@ -264,6 +264,7 @@ export class Lockstep {
       const lake = await lakeOutcome(this.set, c, mode)
       if (!sameOutcome(lake, reference)) throw new DifferenceError('Difference', this.reproduction(c), mode, lake, reference, dataset)
     }
+    if (dataset.length >= 256) this.stats.bigChecks++
     const ms = performance.now() - started
     if (ms > slowest.ms) Object.assign(slowest, {ms, query: c.query, documents: dataset.length})
     return reference

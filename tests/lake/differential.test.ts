@@ -4,7 +4,8 @@
  * perspective, including after writes applied incrementally with `DocumentSet.apply`.
  *
  * The property test is seeded (LAKE_DIFF_SEED, default 1207) and bounded (LAKE_DIFF_RUNS,
- * default 5000; LAKE_DIFF_TIME_LIMIT_MS stops it early, passing, on a loaded machine). A
+ * default 4000, and LAKE_DIFF_LARGE_RUNS for scenarios of a few hundred documents;
+ * LAKE_DIFF_TIME_LIMIT_MS / LAKE_DIFF_LARGE_TIME_LIMIT_MS stop them early, passing, on a loaded machine). A
  * difference fails with a shrunk reproduction: documents, transactions, query, params,
  * perspective and both results, plus a JSON line that `replay()` (differential-harness.ts)
  * runs again. Shapes of differences known on main are left out (KNOWN_DIFFERENCES in
@@ -15,57 +16,98 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {KNOWN_DIFFERENCES, resolveTransaction, scenario} from './differential-grammar'
-import {counters, DifferenceError, type Doc, isNonEmpty, Lockstep, type QueryCase, replay, slowest} from './differential-harness'
+import {KNOWN_DIFFERENCES, resolveTransaction, scenario, seenIds, type Step} from './differential-grammar'
+import {largeDocuments, largeScenario} from './differential-large'
+import {counters, DifferenceError, type Doc, isNonEmpty, Lockstep, type Outcome, type QueryCase, replay, slowest} from './differential-harness'
 
 const SEED = Number(process.env.LAKE_DIFF_SEED ?? 1207)
-const RUNS = Number(process.env.LAKE_DIFF_RUNS ?? 5000)
-/** A guard for a loaded machine: the property stops (passing) after this long; 5000 runs take about 40 s on 2 idle cores. */
-const TIME_LIMIT_MS = Number(process.env.LAKE_DIFF_TIME_LIMIT_MS ?? 100_000)
+const RUNS = Number(process.env.LAKE_DIFF_RUNS ?? 4000)
+const LARGE_RUNS = Number(process.env.LAKE_DIFF_LARGE_RUNS ?? 120)
+/**
+ * Guards for a loaded machine: each property stops (passing) after this long. On two idle
+ * cores 4000 runs take about 37 s and 120 large runs about 25 s.
+ */
+const TIME_LIMIT_MS = Number(process.env.LAKE_DIFF_TIME_LIMIT_MS ?? 70_000)
+const LARGE_TIME_LIMIT_MS = Number(process.env.LAKE_DIFF_LARGE_TIME_LIMIT_MS ?? 40_000)
 
 /** After every transaction: the whole raw dataset, which checks `apply` itself. */
 const EVERYTHING: QueryCase = {query: '*', params: {}, perspective: 'raw', allowPrivate: true}
 
+interface Totals {
+  runs: number
+  queries: number
+  nonEmpty: number
+  errors: number
+  queriesAfterWrites: number
+  nonEmptyAfterWrites: number
+  skipped: number
+  writes: number
+  transactions: number
+  bulkTransactions: number
+  staleChecks: number
+  bigChecks: number
+}
+
+const emptyTotals = (): Totals => ({runs: 0, queries: 0, nonEmpty: 0, errors: 0, queriesAfterWrites: 0, nonEmptyAfterWrites: 0, skipped: 0, writes: 0, transactions: 0, bulkTransactions: 0, staleChecks: 0, bigChecks: 0})
+
+function resultsOf(outcomes: readonly Outcome[]): unknown[] {
+  return outcomes.flatMap((outcome) => (outcome.ok && outcome.json !== 'undefined' ? [JSON.parse(outcome.json) as unknown] : []))
+}
+
+/**
+ * Each step: its queries, then its transaction (which may edit documents those queries
+ * returned), landing while one of them is in flight, then the same queries again, so the
+ * indexes the first run built are the ones the write has to keep right.
+ */
+async function runSteps(lockstep: Lockstep, steps: readonly Step[], totals: Totals, options: {stateCheck: boolean; affordable: (c: QueryCase) => boolean}): Promise<void> {
+  const count = (outcomes: readonly Outcome[], afterWrite: boolean) => {
+    for (const outcome of outcomes) {
+      totals.queries++
+      if (!outcome.ok) totals.errors++
+      if (isNonEmpty(outcome)) totals.nonEmpty++
+      if (afterWrite) {
+        totals.queriesAfterWrites++
+        if (isNonEmpty(outcome)) totals.nonEmptyAfterWrites++
+      }
+    }
+  }
+  for (const step of steps) {
+    const cases = step.queries.filter(options.affordable)
+    totals.skipped += step.queries.length - cases.length
+    const before = await lockstep.checkAll(cases)
+    count(before, lockstep.stats.transactions > 0)
+    const writes = resolveTransaction(step.tx, lockstep.model, seenIds(resultsOf(before)))
+    if (writes.length === 0) continue
+    const last = cases.at(-1)
+    const inFlight = last ? lockstep.inFlight(last) : undefined
+    lockstep.commit(writes)
+    if (writes.length > 64) totals.bulkTransactions++
+    await inFlight?.verify()
+    if (options.stateCheck) await lockstep.check(EVERYTHING)
+    count(await lockstep.checkAll(cases.filter(options.affordable)), true)
+  }
+  totals.runs++
+  totals.writes += lockstep.stats.writes
+  totals.transactions += lockstep.stats.transactions
+  totals.staleChecks += lockstep.stats.staleChecks
+  totals.bigChecks += lockstep.stats.bigChecks
+}
+
 describe('lake GROQ vs plain groq-js (differential, issue 12)', () => {
   it('agrees on generated documents, transactions and queries', {timeout: 300_000}, async () => {
     console.log(`differential: seed ${SEED}, ${RUNS} runs (set LAKE_DIFF_SEED / LAKE_DIFF_RUNS to change); known differences left out: ${JSON.stringify(KNOWN_DIFFERENCES)}`)
-    const totals = {runs: 0, queries: 0, nonEmpty: 0, errors: 0, queriesAfterWrites: 0, nonEmptyAfterWrites: 0, skipped: 0, writes: 0, transactions: 0, bulkTransactions: 0, staleChecks: 0}
+    const totals = emptyTotals()
     const before = {...counters}
     const started = performance.now()
 
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const lockstep = new Lockstep(s.initial, s.initialSeq)
-        let previous: QueryCase | undefined
-        for (const step of s.steps) {
-          const writes = resolveTransaction(step.tx, lockstep.model)
-          if (writes.length > 0) {
-            // The write lands while a query is in flight over a view queries already used (indexes built).
-            const inFlight = previous ? lockstep.inFlight(previous) : undefined
-            lockstep.commit(writes)
-            if (writes.length > 64) totals.bulkTransactions++
-            await inFlight?.verify()
-            await lockstep.check(EVERYTHING)
-          }
+        await runSteps(lockstep, s.steps, totals, {
+          stateCheck: true,
           // Subqueries nested three deep cost the cube of the dataset: not over the bulk documents.
-          const cases = step.queries.filter((c) => lockstep.model.size <= 40 || (c.query.match(/\*\[/g)?.length ?? 0) < 3)
-          totals.skipped += step.queries.length - cases.length
-          const outcomes = await lockstep.checkAll(cases)
-          for (const outcome of outcomes) {
-            totals.queries++
-            if (!outcome.ok) totals.errors++
-            if (isNonEmpty(outcome)) totals.nonEmpty++
-            if (lockstep.stats.transactions > 0) {
-              totals.queriesAfterWrites++
-              if (isNonEmpty(outcome)) totals.nonEmptyAfterWrites++
-            }
-          }
-          previous = cases.at(-1) ?? previous
-        }
-        totals.runs++
-        totals.writes += lockstep.stats.writes
-        totals.transactions += lockstep.stats.transactions
-        totals.staleChecks += lockstep.stats.staleChecks
+          affordable: (c) => lockstep.model.size <= 40 || (c.query.match(/\*\[/g)?.length ?? 0) < 3,
+        })
       }),
       {seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS},
     )
@@ -89,6 +131,28 @@ describe('lake GROQ vs plain groq-js (differential, issue 12)', () => {
     expect(totals.errors).toBeLessThanOrEqual(totals.queries * 0.02)
     expect(checkpointCalls).toBeGreaterThan(0)
     expect(yields).toBeGreaterThan(0)
+  })
+})
+
+describe('lake GROQ vs plain groq-js over a few hundred documents (differential, issue 12)', () => {
+  it('agrees where plans need many candidates: ordered scans, keyset ranges, the word index', {timeout: 300_000}, async () => {
+    console.log(`differential (large): seed ${SEED}, ${LARGE_RUNS} runs (LAKE_DIFF_LARGE_RUNS)`)
+    const totals = emptyTotals()
+    const started = performance.now()
+    await fc.assert(
+      fc.asyncProperty(largeScenario, async (s) => {
+        await runSteps(new Lockstep(largeDocuments(s.size, s.seed), 0), s.steps, totals, {stateCheck: false, affordable: () => true})
+      }),
+      {seed: SEED, numRuns: LARGE_RUNS, interruptAfterTimeLimit: LARGE_TIME_LIMIT_MS},
+    )
+    console.log(`differential (large): ${((performance.now() - started) / 1000).toFixed(1)}s`, totals)
+    if (totals.runs < LARGE_RUNS) console.warn(`differential (large): stopped after ${totals.runs} of ${LARGE_RUNS} runs (time limit ${LARGE_TIME_LIMIT_MS} ms)`)
+    expect(totals.runs).toBeGreaterThanOrEqual(Math.min(LARGE_RUNS, 20))
+    expect(totals.bigChecks).toBeGreaterThanOrEqual(totals.queries * 0.6)
+    expect(totals.transactions).toBeGreaterThanOrEqual(totals.runs)
+    expect(totals.queriesAfterWrites).toBeGreaterThanOrEqual(totals.runs)
+    expect(totals.nonEmpty).toBeGreaterThanOrEqual(totals.queries * 0.3)
+    expect(totals.errors).toBeLessThanOrEqual(totals.queries * 0.02)
   })
 })
 
