@@ -21,11 +21,29 @@ const beat = () => {
   heartbeat[0] = Date.now()
 }
 
+/** Compiled queries by text and parameters (groq-js substitutes parameters when parsing), most recently used last. */
+const compiled = new Map<string, ReturnType<typeof compileQuery>>()
+const COMPILED_ENTRIES = 256
+/** Longer query texts and parameters are compiled every time rather than kept. */
+const COMPILED_KEY_CHARS = 16_384
+
 /** Parses and checks a query: one step that cannot yield (up to seconds for huge queries), so the pool sees this worker as busy meanwhile. */
 function compile(query: string, params: Record<string, unknown>): ReturnType<typeof compileQuery> {
+  const key = query.length < COMPILED_KEY_CHARS ? `${query}\u0000${JSON.stringify(params)}` : undefined
+  const cached = key === undefined || key.length > COMPILED_KEY_CHARS ? undefined : compiled.get(key)
+  if (cached && key !== undefined) {
+    compiled.delete(key)
+    compiled.set(key, cached)
+    return cached
+  }
   heartbeat[0] = -1
   try {
-    return compileQuery(query, params)
+    const result = compileQuery(query, params)
+    if (key !== undefined && key.length <= COMPILED_KEY_CHARS) {
+      compiled.set(key, result)
+      if (compiled.size > COMPILED_ENTRIES) compiled.delete(compiled.keys().next().value ?? '')
+    }
+    return result
   } finally {
     beat()
   }
