@@ -16,7 +16,8 @@ const SCHEMA = `
     updated_at TEXT NOT NULL,
     body TEXT NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS documents_by_type ON documents (type, id);
+  -- Queries use the in-memory indexes (views.ts); an index by type here was never read and slowed every write.
+  DROP INDEX IF EXISTS documents_by_type;
   CREATE TABLE IF NOT EXISTS transactions (
     id TEXT PRIMARY KEY NOT NULL,
     timestamp TEXT NOT NULL,
