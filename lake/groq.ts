@@ -199,17 +199,18 @@ const DONE: IteratorReturnResult<undefined> = {done: true, value: undefined}
  * `next` function into a stream and reads it with `for await`, asking for a fresh iterator
  * each time the expression is evaluated. Every 16 documents the checkpoint runs.
  */
-function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object {
+function checkedSource(list: readonly unknown[] | (() => readonly unknown[]), checkpoint: Checkpoint | undefined): object {
   return {
     // Only here so that groq-js treats this object as a stream; iteration uses the method below.
     next: () => DONE,
     [Symbol.asyncIterator]() {
       let index = 0
+      const docs = typeof list === 'function' ? list() : list
       return {
         next(): Promise<IteratorResult<unknown>> {
           if (index >= docs.length) return Promise.resolve(DONE)
           const value = docs[index++]
-          if ((index & 15) === 0) {
+          if ((index & 15) === 0 && checkpoint) {
             try {
               const pause = checkpoint()
               if (pause) return pause.then(() => ({done: false, value}))
@@ -235,13 +236,15 @@ export async function evaluateOver({tree, view, params, sanity, usesText = false
   const effective = usesText ? searchableView(view) : view
   const plan = planQuery(tree)
   const wrap = checkpoint ? (docs: readonly unknown[]) => (docs.length > CHECKED_SCAN ? checkedSource(docs, checkpoint) : docs) : undefined
+  // `*` comes from the resolver (see planQuery); groq-js reads the dataset itself only inside
+  // functions such as `releases::all()`, so it gets the documents lazily (no array built per write).
+  const dataset = checkedSource(() => effective.docs, checkpoint)
   try {
     const value = await evaluate(plan.tree, {
-      // `*` comes from the resolver (see planQuery); groq-js only checks that the dataset is an array.
-      dataset: [],
+      dataset,
       params,
       // O(1) `->` instead of groq-js' scan over the whole dataset (same first-match semantics), and the planner's lookups.
-      dereference: plan.resolver(effective, {params, ...(sanity ? {sanity} : {}), ...(wrap ? {wrap} : {}), ...(checkpoint ? {checkpoint} : {})}) as (ref: {_ref: string}) => Record<string, unknown> | null,
+      dereference: plan.resolver(effective, {params, dataset, ...(sanity ? {sanity} : {}), ...(wrap ? {wrap} : {}), ...(checkpoint ? {checkpoint} : {})}) as (ref: {_ref: string}) => Record<string, unknown> | null,
       ...(sanity ? {sanity} : {}),
     })
     const result: unknown = await value.get()

@@ -49,6 +49,8 @@ interface OrderedPlan {
 /** What the resolver needs besides the view: the same context groq-js evaluates the query in. */
 export interface ResolveContext {
   params: Record<string, unknown>
+  /** What groq-js gets as `dataset` (functions like `releases::all()` read it). */
+  dataset?: unknown
   sanity?: {projectId: string; dataset: string}
   /** Turns a long candidate list into what groq-js reads (the budget check between documents). */
   wrap?: (docs: readonly Doc[]) => unknown
@@ -550,8 +552,7 @@ function buildPlan(tree: ExprNode): Plan {
     resolver(view, context) {
       const wrap = context.wrap ?? ((docs: readonly Doc[]) => docs)
       const options = (): Parameters<typeof evaluate>[1] => ({
-        // `*` comes from the resolver (see planQuery); groq-js only checks that the dataset is an array.
-        dataset: [],
+        dataset: context.dataset ?? view.docs,
         params: context.params,
         dereference: resolve as (ref: {_ref: string}) => Record<string, unknown> | null,
         ...(context.sanity ? {sanity: context.sanity} : {}),
