@@ -8,7 +8,7 @@ import {DocumentSet} from './docset'
 import {isRecord, type LakeDocument} from './documents'
 import {errorMessage, LakeError} from './errors'
 import {type Checkpoint, compileListen, compileQuery, evaluateOver, parsePerspective, QueryAbort, View} from './groq'
-import type {ChangeMessage, ErrorBody, JobMessage, JobResult, SelectionSpec, ToWorker} from './protocol'
+import {type ChangeMessage, decodeWrites, type ErrorBody, type JobMessage, type JobResult, type SelectionSpec, type ToWorker} from './protocol'
 import {stringifyCapped} from './serialize'
 import {readSnapshot} from './sqlite'
 
@@ -77,7 +77,7 @@ function applyChange(change: ChangeMessage): void {
     return
   }
   found.apply(
-    change.writes.map(({id, json}) => ({id, doc: json === null ? null : (JSON.parse(json) as LakeDocument)})),
+    decodeWrites(change.writes).map(({id, json}) => ({id, doc: json === null ? null : (JSON.parse(json) as LakeDocument)})),
     change.seq,
   )
 }
