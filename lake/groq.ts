@@ -1,9 +1,9 @@
-import {evaluate, type ExprNode, parse} from 'groq-js'
+import {evaluate, evaluateSync, type ExprNode, parse} from 'groq-js'
 
 import {isRecord} from './documents'
 import {errorMessage, LakeError} from './errors'
 import {MAX_QUERY_DEPTH} from './limits'
-import {planQuery} from './planner'
+import {PlanAbort, planQuery} from './planner'
 import {rewriteTextQueries, searchableView, usesTextQuery, withoutText} from './search'
 import type {Perspective, View} from './views'
 
@@ -184,7 +184,7 @@ export interface EvaluateInput {
 }
 
 /** An error that ends a query for a reason other than the query itself (budget, disconnect). */
-export class QueryAbort extends Error {
+export class QueryAbort extends PlanAbort {
   readonly reason: 'timeout' | 'cancelled'
   constructor(reason: 'timeout' | 'cancelled') {
     super(reason === 'timeout' ? 'The query ran out of time' : 'The query was cancelled')
@@ -228,27 +228,76 @@ function checkedSource(list: readonly unknown[] | (() => readonly unknown[]), ch
 /** Candidate lists longer than this are read through the checkpoint (see checkedSource). */
 const CHECKED_SCAN = 64
 
+/** How long the synchronous attempt may scan before the query is evaluated asynchronously instead (see evaluateOver). */
+const SYNC_SLICE_MS = 8
+
+/** The synchronous attempt ran past its slice (or hit something groq-js only does asynchronously). */
+class NeedsAsync extends Error {}
+
+/** A copy of `docs` whose iteration (groq-js' synchronous `for…of`) runs `check` every 16 documents. */
+function checkedArray(docs: readonly unknown[], check: () => void): unknown[] {
+  const copy = docs.slice()
+  Object.defineProperty(copy, Symbol.iterator, {
+    value: function* () {
+      for (let index = 0; index < docs.length; index++) {
+        if ((index & 15) === 15) check()
+        yield docs[index]
+      }
+    },
+  })
+  return copy
+}
+
 /**
  * Evaluates with groq-js over a view. The planner (planner.ts) turns `*[…]` filters with
  * indexable terms into index lookups; groq-js still evaluates every filter on the candidates.
+ *
+ * groq-js' synchronous evaluator is several times faster than its asynchronous one (no
+ * promise per expression), but cannot pause: it gets the first SYNC_SLICE_MS of scanning.
+ * A query that needs longer, or uses something groq-js only evaluates asynchronously
+ * (`diff::`/`delta::` functions, `releases::all()`), or fails, starts again asynchronously,
+ * where it yields between documents and any error is the asynchronous evaluator's.
  */
 export async function evaluateOver({tree, view, params, sanity, usesText = false, checkpoint}: EvaluateInput): Promise<unknown> {
   const effective = usesText ? searchableView(view) : view
   const plan = planQuery(tree)
+  const finish = (result: unknown) => (usesText ? withoutText(result) : result)
+  const context = {params, ...(sanity ? {sanity} : {}), ...(checkpoint ? {checkpoint} : {})}
+
+  if (!plan.readsDataset) {
+    const started = performance.now()
+    const check = () => {
+      // Aborts (budget, cancellation) throw here; a requested pause cannot happen in this mode.
+      void checkpoint?.()
+      if (performance.now() - started > SYNC_SLICE_MS) throw new NeedsAsync()
+    }
+    try {
+      const value = evaluateSync(plan.tree, {
+        dataset: [],
+        params,
+        dereference: plan.resolver(effective, {...context, wrap: (docs) => (docs.length > CHECKED_SCAN ? checkedArray(docs, check) : docs)}) as (ref: {_ref: string}) => Record<string, unknown> | null,
+        ...(sanity ? {sanity} : {}),
+      })
+      // Synchronous evaluation never yields a stream (groq-js throws instead).
+      return finish(value.data)
+    } catch (error) {
+      if (error instanceof QueryAbort || error instanceof LakeError) throw error
+      // Anything else: evaluate asynchronously below.
+    }
+  }
+
   const wrap = checkpoint ? (docs: readonly unknown[]) => (docs.length > CHECKED_SCAN ? checkedSource(docs, checkpoint) : docs) : undefined
-  // `*` comes from the resolver (see planQuery); groq-js reads the dataset itself only inside
-  // functions such as `releases::all()`, so it gets the documents lazily (no array built per write).
-  const dataset = checkedSource(() => effective.docs, checkpoint)
   try {
     const value = await evaluate(plan.tree, {
-      dataset,
+      // `*` comes from the resolver (see planQuery); groq-js reads the dataset itself only inside
+      // functions such as `releases::all()`, so it gets the documents lazily (no array built per write).
+      dataset: checkedSource(() => effective.docs, checkpoint),
       params,
       // O(1) `->` instead of groq-js' scan over the whole dataset (same first-match semantics), and the planner's lookups.
-      dereference: plan.resolver(effective, {params, dataset, ...(sanity ? {sanity} : {}), ...(wrap ? {wrap} : {}), ...(checkpoint ? {checkpoint} : {})}) as (ref: {_ref: string}) => Record<string, unknown> | null,
+      dereference: plan.resolver(effective, {...context, ...(wrap ? {wrap} : {})}) as (ref: {_ref: string}) => Record<string, unknown> | null,
       ...(sanity ? {sanity} : {}),
     })
-    const result: unknown = await value.get()
-    return usesText ? withoutText(result) : result
+    return finish(await value.get())
   } catch (error) {
     if (error instanceof QueryAbort || error instanceof LakeError) throw error
     throw new LakeError(400, 'queryExecutionError', `The query could not be evaluated: ${errorMessage(error)}`)

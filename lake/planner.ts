@@ -20,7 +20,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {ExprNode} from 'groq-js'
 import {isRecord} from './documents'
-import {evaluate} from 'groq-js'
+import {evaluateSync} from 'groq-js'
 
 import {type Doc, documentTokens, type OrderedIndex, type OrderKey, orderCompare} from './indexes'
 import type {View} from './views'
@@ -49,8 +49,6 @@ interface OrderedPlan {
 /** What the resolver needs besides the view: the same context groq-js evaluates the query in. */
 export interface ResolveContext {
   params: Record<string, unknown>
-  /** What groq-js gets as `dataset` (functions like `releases::all()` read it). */
-  dataset?: unknown
   sanity?: {projectId: string; dataset: string}
   /** Turns a long candidate list into what groq-js reads (the budget check between documents). */
   wrap?: (docs: readonly Doc[]) => unknown
@@ -63,6 +61,8 @@ export interface Plan {
   /** How many `*[…]` read index candidates, and how many of them as ordered, limited scans (for tests and diagnostics). */
   indexedFilters: number
   orderedScans: number
+  /** Whether groq-js reads the `dataset` option itself (see readsDataset). */
+  readsDataset: boolean
   /** groq-js' `dereference` option: documents by id, and the planner's lookups. */
   resolver(view: View, context: ResolveContext): (ref: {_ref: string}) => unknown
 }
@@ -366,30 +366,30 @@ const FLIP: Record<string, string> = {'<': '>', '<=': '>=', '>': '<', '>=': '<='
  * the cursor instead of at the top. All documents in `[lo, hi)` have equal keys before
  * `level`; an equality on key `level` narrows to a run where key `level + 1` is sorted.
  */
-async function rangeIn(expr: unknown, ordering: OrderedIndex, keys: readonly OrderKey[], lo: number, hi: number, level: number, evaluateClosed: (node: unknown) => Promise<unknown>): Promise<Range> {
+function rangeIn(expr: unknown, ordering: OrderedIndex, keys: readonly OrderKey[], lo: number, hi: number, level: number, evaluateClosed: (node: unknown) => unknown): Range {
   const all: Range = [lo, hi]
   const key = keys[level]
   if (!key || !isRecord(expr) || lo >= hi) return all
   if (expr.type === 'Group') return rangeIn(expr.base, ordering, keys, lo, hi, level, evaluateClosed)
-  if (closed(expr)) return (await evaluateClosed(expr)) === true ? all : [lo, lo]
+  if (closed(expr)) return evaluateClosed(expr) === true ? all : [lo, lo]
   if (expr.type === 'And') {
     const terms = conjuncts(expr)
     let range = all
     const equalities: Range[] = []
     for (const term of terms) {
-      const found = await rangeIn(term, ordering, keys, lo, hi, level, evaluateClosed)
+      const found = rangeIn(term, ordering, keys, lo, hi, level, evaluateClosed)
       range = intersect(range, found)
       if (isRecord(term) && term.type === 'OpCall' && term.op === '==' && (found[0] !== lo || found[1] !== hi)) equalities.push(found)
     }
     // Inside a run of equal key values, the next key is in order: narrow by the other terms on it.
     if (equalities.length > 0 && level + 1 < keys.length && range[0] < range[1]) {
-      for (const term of terms) range = intersect(range, await rangeIn(term, ordering, keys, range[0], range[1], level + 1, evaluateClosed))
+      for (const term of terms) range = intersect(range, rangeIn(term, ordering, keys, range[0], range[1], level + 1, evaluateClosed))
     }
     return range
   }
   if (expr.type === 'Or') {
-    const left = await rangeIn(expr.left, ordering, keys, lo, hi, level, evaluateClosed)
-    const right = await rangeIn(expr.right, ordering, keys, lo, hi, level, evaluateClosed)
+    const left = rangeIn(expr.left, ordering, keys, lo, hi, level, evaluateClosed)
+    const right = rangeIn(expr.right, ordering, keys, lo, hi, level, evaluateClosed)
     if (left[0] >= left[1]) return right
     if (right[0] >= right[1]) return left
     return [Math.min(left[0], right[0]), Math.max(left[1], right[1])]
@@ -406,7 +406,7 @@ async function rangeIn(expr: unknown, ordering: OrderedIndex, keys: readonly Ord
     other = expr.left
     op = FLIP[op] ?? op
   } else return all
-  const bound = await evaluateClosed(other)
+  const bound = evaluateClosed(other)
   if (!isPrimitive(bound)) return all
   // Along the ordering (within [lo, hi)), `sign * orderCompare(value, bound)` never decreases.
   const sign = key.descending ? -1 : 1
@@ -470,6 +470,9 @@ function leadingItems(node: Node): number | undefined {
 const ORDERED_SCAN_MIN_CANDIDATES = 256
 /** Longer limits read most candidates anyway. */
 const ORDERED_SCAN_MAX_LIMIT = 1000
+/** An ordered scan reads at most this many documents (or this many per wanted match) before leaving the filter to groq-js. */
+const ORDERED_SCAN_MIN_READS = 2000
+const ORDERED_SCAN_READS_PER_MATCH = 20
 /** Below this many candidates the token index costs more than it saves. */
 const TEXT_FILTER_MIN_CANDIDATES = 32
 
@@ -549,16 +552,35 @@ function buildPlan(tree: ExprNode): Plan {
     tree: planned,
     indexedFilters: filters.length,
     orderedScans: ordered.length,
+    readsDataset: readsDataset(tree),
     resolver(view, context) {
       const wrap = context.wrap ?? ((docs: readonly Doc[]) => docs)
-      const options = (): Parameters<typeof evaluate>[1] => ({
-        dataset: context.dataset ?? view.docs,
+      const options = (root?: Doc): Parameters<typeof evaluateSync>[1] => ({
+        dataset: [],
         params: context.params,
         dereference: resolve as (ref: {_ref: string}) => Record<string, unknown> | null,
         ...(context.sanity ? {sanity: context.sanity} : {}),
+        ...(root ? {root} : {}),
       })
-      const evaluateClosed = async (node: unknown): Promise<unknown> => (await evaluate(node as ExprNode, options())).get()
-      const evaluateOn = async (node: unknown, doc: Doc): Promise<unknown> => (await evaluate(node as ExprNode, {...options(), root: doc})).get()
+      /**
+       * The planner's own evaluations (closed keys, the ordered scan's filter) run with
+       * groq-js' synchronous evaluator, so the resolver answers groq-js at once. Undefined
+       * when groq-js cannot evaluate the expression synchronously: the caller then plans less.
+       */
+      const run = (node: unknown, root?: Doc): {value: unknown} | undefined => {
+        try {
+          // Synchronous evaluation never yields a stream (groq-js throws instead).
+          return {value: evaluateSync(node as ExprNode, options(root)).data}
+        } catch (error) {
+          if (error instanceof PlanAbort) throw error
+          return undefined
+        }
+      }
+      const evaluateClosed = (node: unknown): unknown => {
+        const result = run(node)
+        if (!result) throw new CannotPlan()
+        return result.value
+      }
 
       /** The smallest candidate list the filter's index terms give (and its size), or undefined: every document. */
       const best = (plan: FilterPlan, dynamicKey: string | undefined): Option | undefined => {
@@ -584,7 +606,7 @@ function buildPlan(tree: ExprNode): Plan {
        * word of the pattern starts a token of the document (words' literal starts, see
        * patternPrefixes). Undefined when a term's pattern restricts nothing.
        */
-      const textCandidates = async (plan: FilterPlan, terms: NonNullable<FilterPlan['text']>): Promise<readonly Doc[] | undefined> => {
+      const textCandidates = (plan: FilterPlan, terms: NonNullable<FilterPlan['text']>): readonly Doc[] | undefined => {
         // Index only the documents of the filter's path term (`_type in [...]`), when it has one.
         let source: {path: readonly string[]; values: readonly string[]} | undefined
         let sourceSize = view.size
@@ -596,7 +618,7 @@ function buildPlan(tree: ExprNode): Plan {
         const lists: (readonly Doc[])[] = []
         const byPattern = new Map<string, readonly Doc[]>()
         for (const {pattern} of terms) {
-          const prefixes = patternPrefixes(await evaluateClosed(pattern))
+          const prefixes = patternPrefixes(evaluateClosed(pattern))
           if (prefixes === undefined) continue
           if (prefixes.length === 0) return undefined
           const key = JSON.stringify(prefixes)
@@ -615,21 +637,32 @@ function buildPlan(tree: ExprNode): Plan {
         return view.union(lists)
       }
 
-      const filtered = async (plan: FilterPlan, dynamicKey: string | undefined): Promise<unknown> => {
+      const filtered = (plan: FilterPlan, dynamicKey: string | undefined): unknown => {
         const found = best(plan, dynamicKey)
         if (plan.text && (!found || found.size >= TEXT_FILTER_MIN_CANDIDATES)) {
-          const texts = await textCandidates(plan, plan.text)
-          if (texts && (!found || texts.length < found.size)) return wrap(texts)
+          try {
+            const texts = textCandidates(plan, plan.text)
+            if (texts && (!found || texts.length < found.size)) return wrap(texts)
+          } catch (error) {
+            if (!(error instanceof CannotPlan)) throw error
+          }
         }
         return wrap(found ? found.docs() : view.docs)
       }
 
-      const scan = async (plan: OrderedPlan): Promise<unknown> => {
+      /**
+       * The first `limit` matches in key order; the plain candidates instead when there are
+       * few, when groq-js cannot evaluate the filter synchronously, or when the scan would
+       * read many documents without finding them (a rare filter is then left to groq-js,
+       * which yields between documents).
+       */
+      const scan = (plan: OrderedPlan): unknown => {
+        const fallback = () => filtered(plan.filter, undefined)
         const candidatesFound = best(plan.filter, undefined)
-        if (candidatesFound && candidatesFound.size < ORDERED_SCAN_MIN_CANDIDATES) return filtered(plan.filter, undefined)
+        if (candidatesFound && candidatesFound.size < ORDERED_SCAN_MIN_CANDIDATES) return fallback()
         // Read in key order from the smallest single-key index term (e.g. `_type == "review"`), or from all documents.
         let source: {path: readonly string[]; value: string} | undefined
-        let sourceSize = view.docs.length
+        let sourceSize = view.size
         for (const {lookup, values} of plan.filter.fixed) {
           const [only] = values
           if (lookup.kind !== 'path' || values.length !== 1 || only === undefined) continue
@@ -637,12 +670,25 @@ function buildPlan(tree: ExprNode): Plan {
           if (size < sourceSize) (source = {path: lookup.path, value: only}), (sourceSize = size)
         }
         const ordering = view.ordered(source, plan.keys)
-        const [from, to] = await rangeIn(plan.expr, ordering, plan.keys, 0, ordering.docs.length, 0, evaluateClosed)
+        let range: Range
+        try {
+          range = rangeIn(plan.expr, ordering, plan.keys, 0, ordering.docs.length, 0, evaluateClosed)
+        } catch (error) {
+          if (error instanceof CannotPlan) return fallback()
+          throw error
+        }
+        const [from, to] = range
+        const budget = Math.max(ORDERED_SCAN_MIN_READS, ORDERED_SCAN_READS_PER_MATCH * plan.limit)
         const matches: Doc[] = []
         for (let at = from; at < to && matches.length < plan.limit; at++) {
-          if (((at - from) & 15) === 15) await context.checkpoint?.()
+          if (at - from >= budget) return fallback()
+          // Only the abort checks matter here: the scan is bounded by its budget.
+          if (((at - from) & 15) === 15) void context.checkpoint?.()
           const doc = ordering.docs.at(at)
-          if (doc && (await evaluateOn(plan.expr, doc)) === true) matches.push(doc)
+          if (!doc) continue
+          const result = run(plan.expr, doc)
+          if (!result) return fallback()
+          if (result.value === true) matches.push(doc)
         }
         return matches
       }
@@ -669,6 +715,30 @@ function buildPlan(tree: ExprNode): Plan {
       return resolve
     },
   }
+}
+
+/** A planner evaluation groq-js cannot do synchronously: that part of the plan is skipped. */
+class CannotPlan extends Error {}
+
+/**
+ * Errors that must end the query rather than make the planner plan less (budget and
+ * cancellation): checkpoints throw subclasses of this (see QueryAbort in groq.ts).
+ */
+export class PlanAbort extends Error {}
+
+/** Whether groq-js reads its `dataset` option itself (`releases::all()` does): it then needs the real documents. */
+function readsDataset(tree: unknown): boolean {
+  let found = false
+  const visit = (node: unknown): void => {
+    if (found) return
+    if (Array.isArray(node)) for (const item of node) visit(item)
+    else if (isRecord(node)) {
+      if (node.type === 'FuncCall' && node.namespace === 'releases') found = true
+      for (const key in node) visit(node[key])
+    }
+  }
+  visit(tree)
+  return found
 }
 
 function attribute(valueNode: Node): Node {
