@@ -139,19 +139,21 @@ function treeDepthExceeds(tree: unknown, limit: number): boolean {
  * Rebuilds `a || b || c || …` (and `&&`) chains as balanced trees. groq-js parses them
  * left-deep, and thousands of terms overflow its recursive evaluator. GROQ's `||` is true
  * if any operand is true, else null if any is not a boolean, else false (`&&` dually), for
- * any grouping; score() sums `||` operands and zeroes `&&` on any zero, also for any grouping.
+ * any grouping. Not inside `score()`: there `||` adds its operands' scores and `&&` too,
+ * and floating-point sums depend on the grouping (a regrouped chain can differ from groq-js
+ * in the last digit), so score chains keep groq-js' shape and the depth limit applies.
  */
 export function balanceLogic(tree: ExprNode): ExprNode {
-  const balance = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(balance)
+  const balance = (node: unknown, inScore: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((item) => balance(item, inScore))
     if (!isRecord(node)) return node
-    if (node.type === 'Or' || node.type === 'And') {
+    if ((node.type === 'Or' || node.type === 'And') && !inScore) {
       const operands: unknown[] = []
       const pending: unknown[] = [node]
       while (pending.length > 0) {
         const current = pending.pop()
         if (isRecord(current) && current.type === node.type) pending.push(current.right, current.left)
-        else operands.push(balance(current))
+        else operands.push(balance(current, inScore))
       }
       const build = (from: number, to: number): unknown => {
         if (to - from === 1) return operands[from]
@@ -161,10 +163,10 @@ export function balanceLogic(tree: ExprNode): ExprNode {
       return build(0, operands.length)
     }
     const out: AstRecord = {}
-    for (const key in node) out[key] = balance(node[key])
+    for (const key in node) out[key] = balance(node[key], inScore || (node.type === 'PipeFuncCall' && node.name === 'score' && key === 'args'))
     return out
   }
-  return balance(tree) as ExprNode
+  return balance(tree, false) as ExprNode
 }
 
 /**

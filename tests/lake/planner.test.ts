@@ -160,4 +160,15 @@ describe('the lake query planner', () => {
       {_id: 'b', to: 'a', back: []},
     ])
   })
+
+  it('keeps score() sums exactly as groq-js adds them (floating-point sums depend on grouping)', async () => {
+    // Scores 1 + 1.5714285714285714 + 3.142857142857143: (a + b) + c and a + (b + c) differ in the last digit.
+    const docs = sorted([stored({_id: 'a', _type: 'film', title: 'alpha beta beta beta', note: 'gamma gamma gamma delta delta delta'})])
+    const set = new DocumentSet(docs, 0)
+    const query = '*[_type == "film"] | score(title match "alpha" || title match "beta" || note match ["gamma", "delta"]){_id, _score}'
+    const lake = await evaluateOver({tree: compileQuery(query, {}).tree, view: set.view(parsePerspective('raw'), true), params: {}})
+    const plain = await (await evaluate(parse(query), {dataset: docs})).get()
+    expect(JSON.stringify(lake)).toBe(JSON.stringify(plain))
+    expect(JSON.stringify(lake)).toBe('[{"_id":"a","_score":5.7142857142857135}]')
+  })
 })
