@@ -233,7 +233,7 @@ function compareStrings(a: string, b: string): number {
 }
 
 /**
- * The documents a perspective sees, the way Sanity (and lake/groq.ts `buildView`) builds them:
+ * The documents a perspective sees, the way Sanity (and lake/views.ts `PerspectiveRule`) builds them:
  * `published` is every document that is not a draft or a version; `drafts` overlays each
  * `drafts.<id>` on `<id>` (the overlay gets the published `_id`), every document carries
  * `_originalId`, and the result is in `_id` order like `*`.
@@ -671,7 +671,7 @@ async function run(options: BenchLakeOptions): Promise<number> {
   } catch (error) {
     if (!(error instanceof Mismatch)) throw error
     process.stderr.write(
-      `bench-lake: ${error.message}\nThe timings mean nothing while the answers differ. If groq-js is right, the lake's evaluation is wrong; if only the drafts perspective differs, check that perspectiveDocuments here still builds the view as lake/groq.ts buildView does.\n`,
+      `bench-lake: ${error.message}\nThe timings mean nothing while the answers differ. If groq-js is right, the lake's evaluation is wrong; if only the drafts perspective differs, check that perspectiveDocuments here still builds the view as PerspectiveRule in lake/views.ts does.\n`,
     )
     return 1
   }
