@@ -384,6 +384,12 @@ function checkListenFilters(filters: readonly ExprNode[], query: string): void {
 
 /** Whether a document passes a listen filter (evaluated with `@` = the document, like `*[…]`; joins were refused). */
 export async function matchesFilter(doc: Record<string, unknown>, filter: ExprNode, params: Record<string, unknown>): Promise<boolean> {
+  // The synchronous evaluator first (no promise per expression), as for queries (see evaluateOver).
+  try {
+    return evaluateSync(filter, {root: doc, dataset: [], params}).data === true
+  } catch {
+    // Something groq-js only evaluates asynchronously, or an error the asynchronous evaluator reports the same way.
+  }
   try {
     const value = await evaluate(filter, {root: doc, dataset: [], params})
     return (await value.get()) === true
