@@ -79,6 +79,19 @@ export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise
   res.write(`event: welcome\ndata: ${JSON.stringify({listenerName: randomId(16)})}\n\n`)
 
   let ended = false
+  // Lines of the transactions committed within one turn of the event loop go out as one write
+  // (with many writers and listeners, one write per transaction per listener was the main cost).
+  let buffered = ''
+  const send = (lines: string) => {
+    if (buffered === '') {
+      setImmediate(() => {
+        const out = buffered
+        buffered = ''
+        if (!ended) res.write(out)
+      })
+    }
+    buffered += lines
+  }
   // Events of consecutive transactions are written in commit order.
   let pending: Promise<void> = Promise.resolve()
   const budgetMs = ctx.options.queryTimeoutMs
@@ -88,11 +101,13 @@ export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise
       const lines = await sharedEventsFor(event, settings, budgetMs)
       if (ended) return
       if (lines === undefined) {
-        res.write(`event: channelError\ndata: ${JSON.stringify({message: `The listen filter took more than ${budgetMs} ms to evaluate for one transaction; the stream was closed. Listen with a simpler filter.`})}\n\n`)
+        // Whatever is still buffered goes first: events stay in commit order.
+        res.write(`${buffered}event: channelError\ndata: ${JSON.stringify({message: `The listen filter took more than ${budgetMs} ms to evaluate for one transaction; the stream was closed. Listen with a simpler filter.`})}\n\n`)
+        buffered = ''
         cleanup()
         res.end()
       } else if (lines) {
-        res.write(lines)
+        send(lines)
       }
     })
   })
