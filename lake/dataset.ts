@@ -8,6 +8,7 @@ import {type HistoryLog, LAKE_TOKEN_USER_ID} from './history'
 import {assertQuerySize, jsonDepthExceeds, MAX_JSON_DEPTH} from './limits'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
 import type {QueryPool, RunOptions} from './pool'
+import {encodeWrites} from './protocol'
 import {DatasetFile, type Referrer} from './sqlite'
 
 export type MutationOperation = 'create' | 'update' | 'delete' | 'none'
@@ -333,7 +334,7 @@ export class Dataset {
     // Only after COMMIT succeeded does the in-memory state change; the workers hear of it
     // before the caller does, so a query sent after this write's response sees it.
     this.#state.apply(writes, seq)
-    this.#pool.publish({dataset: this.name, seq, writes: writes.map(({id, json}) => ({id, json}))})
+    this.#pool.publish({dataset: this.name, seq, writes: encodeWrites(writes)})
     const event: ChangeEvent = {
       dataset: this.name,
       transactionId,

@@ -1,5 +1,5 @@
 import {compareIds, type LakeDocument} from './documents'
-import {buildView, type Perspective, type View} from './groq'
+import {type Perspective, PerspectiveRule, type View} from './views'
 
 /** One document's new state in a committed transaction (null: deleted), with its stored JSON. */
 export interface DocumentWrite {
@@ -14,13 +14,14 @@ export interface DocumentWrite {
  * queries evaluate over. The main thread (for mutations) and every query worker (for
  * queries) each hold one, kept equal by applying the same committed writes in the same
  * order; `seq` counts the transactions applied. Snapshots handed out (`documents()`,
- * views) never change: a write builds new ones (copy-on-write), so a query that is still
- * running keeps the state it started on.
+ * views) never change: a write derives new ones (copy-on-write, views and their indexes
+ * patched with only the changed documents), so a query that is still running keeps the
+ * state it started on.
  */
 export class DocumentSet {
   readonly #docs = new Map<string, LakeDocument>()
   #sorted: readonly LakeDocument[]
-  readonly #views = new Map<string, View>()
+  readonly #views = new Map<string, {rule: PerspectiveRule; view: View}>()
   #seq: number
 
   /** `docs` in `_id` order. */
@@ -46,15 +47,16 @@ export class DocumentSet {
     return this.#docs.get(id)
   }
 
-  /** The (cached until the next write) set of documents a perspective sees. */
+  /** The documents a perspective sees: built on first use, then patched by every write. */
   view(perspective: Perspective, allowPrivate: boolean): View {
     const key = `${allowPrivate ? 'private' : 'public'}:${JSON.stringify(perspective)}`
-    let view = this.#views.get(key)
-    if (!view) {
-      view = buildView(this.#sorted, perspective, allowPrivate)
-      this.#views.set(key, view)
+    let found = this.#views.get(key)
+    if (!found) {
+      const rule = new PerspectiveRule(perspective, allowPrivate)
+      found = {rule, view: rule.build(this.#sorted, (id) => this.#docs.get(id))}
+      this.#views.set(key, found)
     }
-    return view
+    return found.view
   }
 
   /** Applies one committed transaction; `seq` becomes the transaction's sequence number. */
@@ -66,7 +68,7 @@ export class DocumentSet {
     if (writes.length > 64) {
       this.#sorted = [...this.#docs.values()].sort((a, b) => compareIds(a._id, b._id))
     } else {
-      const next = [...this.#sorted]
+      const next = this.#sorted.slice()
       for (const {id, doc} of writes) {
         const at = lowerBound(next, id)
         const hit = next[at]?._id === id
@@ -75,7 +77,9 @@ export class DocumentSet {
       }
       this.#sorted = next
     }
-    this.#views.clear()
+    const ids = writes.map(({id}) => id)
+    const get = (id: string) => this.#docs.get(id)
+    for (const entry of this.#views.values()) entry.view = entry.rule.patch(entry.view, ids, get)
     this.#seq = seq
   }
 }

@@ -1,18 +1,15 @@
-import {evaluate, type ExprNode, parse} from 'groq-js'
+import {evaluate, evaluateSync, type ExprNode, parse} from 'groq-js'
 
-import {compareIds, isPublicId, isRecord, type LakeDocument} from './documents'
+import {isRecord} from './documents'
 import {errorMessage, LakeError} from './errors'
 import {MAX_QUERY_DEPTH} from './limits'
+import {PlanAbort, planQuery} from './planner'
 import {rewriteTextQueries, searchableView, usesTextQuery, withoutText} from './search'
+import type {Perspective, View} from './views'
 
-/**
- * Which documents a query sees.
- * - `raw`: every document as stored.
- * - `published`: no `drafts.*` / `versions.*` documents.
- * - `stack`: layers of id prefixes (highest priority first, e.g. `drafts.`) overlaid on
- *   published documents; an overlaid document gets the published `_id` and `_originalId`.
- */
-export type Perspective = {kind: 'raw'} | {kind: 'published'} | {kind: 'stack'; layers: string[]}
+export {type Perspective, View} from './views'
+
+type AstRecord = Record<string, unknown>
 
 const RELEASE_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -40,89 +37,6 @@ export function parsePerspective(value: string | readonly string[] | undefined):
     }
   }
   return layers.length === 0 ? {kind: 'published'} : {kind: 'stack', layers}
-}
-
-function isVersionOrDraft(id: string): boolean {
-  return id.startsWith('drafts.') || id.startsWith('versions.')
-}
-
-/** What a query evaluates over: documents in `_id` order, plus lazily built equality indexes. */
-export class View {
-  readonly docs: readonly Record<string, unknown>[]
-  readonly byId: ReadonlyMap<string, Record<string, unknown>>
-  readonly #indexes = new Map<string, Map<string, Record<string, unknown>[]>>()
-  #positions: Map<Record<string, unknown>, number> | undefined
-
-  constructor(docs: readonly Record<string, unknown>[]) {
-    this.docs = docs
-    const byId = new Map<string, Record<string, unknown>>()
-    for (const doc of docs) {
-      const id = doc._id
-      // First wins, like groq-js' own dereference scan.
-      if (typeof id === 'string' && !byId.has(id)) byId.set(id, doc)
-    }
-    this.byId = byId
-  }
-
-  /** Documents whose string value at `path` equals `value`, in view order. */
-  lookup(path: readonly string[], value: string): readonly Record<string, unknown>[] {
-    const key = path.join('\u0000')
-    let index = this.#indexes.get(key)
-    if (!index) {
-      index = new Map()
-      for (const doc of this.docs) {
-        const found = readPath(doc, path)
-        if (typeof found !== 'string') continue
-        const list = index.get(found)
-        if (list) list.push(doc)
-        else index.set(found, [doc])
-      }
-      this.#indexes.set(key, index)
-    }
-    return index.get(value) ?? []
-  }
-
-  /** Sorts a subset back into view order (used when unioning `in` lookups). */
-  inViewOrder(subset: Record<string, unknown>[]): Record<string, unknown>[] {
-    if (!this.#positions) {
-      this.#positions = new Map()
-      this.docs.forEach((doc, i) => this.#positions?.set(doc, i))
-    }
-    const positions = this.#positions
-    return subset.sort((a, b) => (positions.get(a) ?? 0) - (positions.get(b) ?? 0))
-  }
-}
-
-/** Attribute access the way GROQ does it: only plain objects have attributes. */
-function readPath(doc: Record<string, unknown>, path: readonly string[]): unknown {
-  let current: unknown = doc
-  for (const name of path) {
-    if (!isRecord(current)) return undefined
-    current = current[name]
-  }
-  return current
-}
-
-/** Builds the document set a caller may see under a perspective (`allowPrivate: false` hides dotted ids first). */
-export function buildView(all: readonly LakeDocument[], perspective: Perspective, allowPrivate: boolean): View {
-  const visible = allowPrivate ? all : all.filter((doc) => isPublicId(doc._id))
-  if (perspective.kind === 'raw') return new View(visible)
-  const published = visible.filter((doc) => !isVersionOrDraft(doc._id))
-  if (perspective.kind === 'published') return new View(published)
-
-  const merged = new Map<string, Record<string, unknown>>()
-  // Every document of a layered perspective says where it came from.
-  for (const doc of published) merged.set(doc._id, {...doc, _originalId: doc._id})
-  // Lowest priority first, so higher layers overwrite.
-  for (const prefix of [...perspective.layers].reverse()) {
-    for (const doc of visible) {
-      if (!doc._id.startsWith(prefix)) continue
-      const publishedId = doc._id.slice(prefix.length)
-      merged.set(publishedId, {...doc, _id: publishedId, _originalId: doc._id})
-    }
-  }
-  const docs = [...merged.values()].sort((a, b) => compareIds(String(a._id), String(b._id)))
-  return new View(docs)
 }
 
 /** Parses GROQ, turning syntax errors into Sanity's `queryParseError` (400). */
@@ -225,19 +139,21 @@ function treeDepthExceeds(tree: unknown, limit: number): boolean {
  * Rebuilds `a || b || c || …` (and `&&`) chains as balanced trees. groq-js parses them
  * left-deep, and thousands of terms overflow its recursive evaluator. GROQ's `||` is true
  * if any operand is true, else null if any is not a boolean, else false (`&&` dually), for
- * any grouping; score() sums `||` operands and zeroes `&&` on any zero, also for any grouping.
+ * any grouping. Not inside `score()`: there `||` adds its operands' scores and `&&` too,
+ * and floating-point sums depend on the grouping (a regrouped chain can differ from groq-js
+ * in the last digit), so score chains keep groq-js' shape and the depth limit applies.
  */
 export function balanceLogic(tree: ExprNode): ExprNode {
-  const balance = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(balance)
+  const balance = (node: unknown, inScore: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((item) => balance(item, inScore))
     if (!isRecord(node)) return node
-    if (node.type === 'Or' || node.type === 'And') {
+    if ((node.type === 'Or' || node.type === 'And') && !inScore) {
       const operands: unknown[] = []
       const pending: unknown[] = [node]
       while (pending.length > 0) {
         const current = pending.pop()
         if (isRecord(current) && current.type === node.type) pending.push(current.right, current.left)
-        else operands.push(balance(current))
+        else operands.push(balance(current, inScore))
       }
       const build = (from: number, to: number): unknown => {
         if (to - from === 1) return operands[from]
@@ -247,10 +163,10 @@ export function balanceLogic(tree: ExprNode): ExprNode {
       return build(0, operands.length)
     }
     const out: AstRecord = {}
-    for (const key in node) out[key] = balance(node[key])
+    for (const key in node) out[key] = balance(node[key], inScore || (node.type === 'PipeFuncCall' && node.name === 'score' && key === 'args'))
     return out
   }
-  return balance(tree) as ExprNode
+  return balance(tree, false) as ExprNode
 }
 
 /**
@@ -270,7 +186,7 @@ export interface EvaluateInput {
 }
 
 /** An error that ends a query for a reason other than the query itself (budget, disconnect). */
-export class QueryAbort extends Error {
+export class QueryAbort extends PlanAbort {
   readonly reason: 'timeout' | 'cancelled'
   constructor(reason: 'timeout' | 'cancelled') {
     super(reason === 'timeout' ? 'The query ran out of time' : 'The query was cancelled')
@@ -285,17 +201,18 @@ const DONE: IteratorReturnResult<undefined> = {done: true, value: undefined}
  * `next` function into a stream and reads it with `for await`, asking for a fresh iterator
  * each time the expression is evaluated. Every 16 documents the checkpoint runs.
  */
-function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object {
+function checkedSource(list: readonly unknown[] | (() => readonly unknown[]), checkpoint: Checkpoint | undefined): object {
   return {
     // Only here so that groq-js treats this object as a stream; iteration uses the method below.
     next: () => DONE,
     [Symbol.asyncIterator]() {
       let index = 0
+      const docs = typeof list === 'function' ? list() : list
       return {
         next(): Promise<IteratorResult<unknown>> {
           if (index >= docs.length) return Promise.resolve(DONE)
           const value = docs[index++]
-          if ((index & 15) === 0) {
+          if ((index & 15) === 0 && checkpoint) {
             try {
               const pause = checkpoint()
               if (pause) return pause.then(() => ({done: false, value}))
@@ -310,139 +227,83 @@ function checkedSource(docs: readonly unknown[], checkpoint: Checkpoint): object
   }
 }
 
-/** Evaluates with groq-js over a view; `*[...]` filters with indexable equality terms only scan their candidates. */
+/** Candidate lists longer than this are read through the checkpoint (see checkedSource). */
+const CHECKED_SCAN = 64
+
+/** How long the synchronous attempt may scan before the query is evaluated asynchronously instead (see evaluateOver). */
+const SYNC_SLICE_MS = 8
+
+/** The synchronous attempt ran past its slice (or hit something groq-js only does asynchronously). */
+class NeedsAsync extends Error {}
+
+/** A copy of `docs` whose iteration (groq-js' synchronous `for…of`) runs `check` every 16 documents. */
+function checkedArray(docs: readonly unknown[], check: () => void): unknown[] {
+  const copy = docs.slice()
+  Object.defineProperty(copy, Symbol.iterator, {
+    value: function* () {
+      for (let index = 0; index < docs.length; index++) {
+        if ((index & 15) === 15) check()
+        yield docs[index]
+      }
+    },
+  })
+  return copy
+}
+
+/**
+ * Evaluates with groq-js over a view. The planner (planner.ts) turns `*[…]` filters with
+ * indexable terms into index lookups; groq-js still evaluates every filter on the candidates.
+ *
+ * groq-js' synchronous evaluator is several times faster than its asynchronous one (no
+ * promise per expression), but cannot pause: it gets the first SYNC_SLICE_MS of scanning.
+ * A query that needs longer, or uses something groq-js only evaluates asynchronously
+ * (`diff::`/`delta::` functions, `releases::all()`), or fails, starts again asynchronously,
+ * where it yields between documents and any error is the asynchronous evaluator's.
+ */
 export async function evaluateOver({tree, view, params, sanity, usesText = false, checkpoint}: EvaluateInput): Promise<unknown> {
   const effective = usesText ? searchableView(view) : view
-  const extraParams: Record<string, unknown> = {}
-  const narrowed = narrowFilters(tree, effective, extraParams, checkpoint)
+  const plan = planQuery(tree)
+  const finish = (result: unknown) => (usesText ? withoutText(result) : result)
+  const context = {params, ...(sanity ? {sanity} : {}), ...(checkpoint ? {checkpoint} : {})}
+
+  if (!plan.readsDataset) {
+    const started = performance.now()
+    const check = () => {
+      // Aborts (budget, cancellation) throw here; a requested pause cannot happen in this mode.
+      void checkpoint?.()
+      if (performance.now() - started > SYNC_SLICE_MS) throw new NeedsAsync()
+    }
+    try {
+      const value = evaluateSync(plan.tree, {
+        dataset: [],
+        params,
+        dereference: plan.resolver(effective, {...context, wrap: (docs) => (docs.length > CHECKED_SCAN ? checkedArray(docs, check) : docs)}) as (ref: {_ref: string}) => Record<string, unknown> | null,
+        ...(sanity ? {sanity} : {}),
+      })
+      // Synchronous evaluation never yields a stream (groq-js throws instead).
+      return finish(value.data)
+    } catch (error) {
+      if (error instanceof QueryAbort || error instanceof LakeError) throw error
+      // Anything else: evaluate asynchronously below.
+    }
+  }
+
+  const wrap = checkpoint ? (docs: readonly unknown[]) => (docs.length > CHECKED_SCAN ? checkedSource(docs, checkpoint) : docs) : undefined
   try {
-    const value = await evaluate(narrowed, {
-      dataset: effective.docs,
-      params: {...params, ...extraParams},
-      // O(1) `->` instead of groq-js' scan over the whole dataset; same first-match semantics.
-      dereference: ({_ref}) => effective.byId.get(_ref) ?? null,
+    const value = await evaluate(plan.tree, {
+      // `*` comes from the resolver (see planQuery); groq-js reads the dataset itself only inside
+      // functions such as `releases::all()`, so it gets the documents lazily (no array built per write).
+      dataset: checkedSource(() => effective.docs, checkpoint),
+      params,
+      // O(1) `->` instead of groq-js' scan over the whole dataset (same first-match semantics), and the planner's lookups.
+      dereference: plan.resolver(effective, {...context, ...(wrap ? {wrap} : {})}) as (ref: {_ref: string}) => Record<string, unknown> | null,
       ...(sanity ? {sanity} : {}),
     })
-    const result: unknown = await value.get()
-    return usesText ? withoutText(result) : result
+    return finish(await value.get())
   } catch (error) {
     if (error instanceof QueryAbort || error instanceof LakeError) throw error
     throw new LakeError(400, 'queryExecutionError', `The query could not be evaluated: ${errorMessage(error)}`)
   }
-}
-
-// ---------------------------------------------------------------------------
-// Index narrowing. `*[A && _type == "x" && B]` only keeps documents whose `_type` is
-// "x", so evaluating the same filter over the "x" documents gives the same result
-// in the same order. We swap `*` for a hidden parameter holding those candidates.
-// Only top-level conjuncts of `==`/`in` against constant strings qualify.
-// ---------------------------------------------------------------------------
-
-type AstRecord = Record<string, unknown>
-
-/** Parameter names that GROQ source can never spell, so they cannot clash with user params. */
-const HIDDEN_PREFIX = '\u0000lake:'
-
-function narrowFilters(tree: ExprNode, view: View, extraParams: Record<string, unknown>, checkpoint: Checkpoint | undefined): ExprNode {
-  let counter = 0
-  const hide = (docs: readonly Record<string, unknown>[]): AstRecord => {
-    const name = `${HIDDEN_PREFIX}${counter++}`
-    extraParams[name] = checkpoint ? checkedSource(docs, checkpoint) : docs
-    return {type: 'Parameter', name}
-  }
-  let everything: AstRecord | undefined
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit)
-    if (!isRecord(node)) return node
-    // With a checkpoint, every `*` is read through it (see checkedSource).
-    if (node.type === 'Everything' && checkpoint) return (everything ??= hide(view.docs))
-    const out: AstRecord = {}
-    for (const key in node) out[key] = visit(node[key])
-    if (out.type === 'Filter' && isRecord(node.base) && node.base.type === 'Everything') {
-      const candidates = candidatesFor(out.expr, view)
-      if (candidates) out.base = hide(candidates)
-    }
-    return out
-  }
-  return visit(tree) as ExprNode
-}
-
-function conjuncts(expr: unknown, into: unknown[] = []): unknown[] {
-  if (isRecord(expr) && expr.type === 'And') {
-    conjuncts(expr.left, into)
-    conjuncts(expr.right, into)
-  } else if (isRecord(expr) && expr.type === 'Group') {
-    conjuncts(expr.base, into)
-  } else {
-    into.push(expr)
-  }
-  return into
-}
-
-/** `_type`, `@.slug.current` → ['_type'], ['slug', 'current']; undefined for anything else. */
-function attributePath(node: unknown): string[] | undefined {
-  if (!isRecord(node) || node.type !== 'AccessAttribute' || typeof node.name !== 'string') return undefined
-  if (node.base === undefined || (isRecord(node.base) && node.base.type === 'This')) return [node.name]
-  const parent = attributePath(node.base)
-  return parent ? [...parent, node.name] : undefined
-}
-
-function constantStrings(node: unknown): string[] | undefined {
-  if (!isRecord(node)) return undefined
-  if (node.type === 'Value') {
-    const value = node.value
-    if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) return value
-    return undefined
-  }
-  if (node.type === 'Array' && Array.isArray(node.elements)) {
-    const out: string[] = []
-    for (const element of node.elements) {
-      if (!isRecord(element) || element.isSplat !== false) return undefined
-      const value = element.value
-      if (!isRecord(value) || value.type !== 'Value' || typeof value.value !== 'string') return undefined
-      out.push(value.value)
-    }
-    return out
-  }
-  return undefined
-}
-
-function constantString(node: unknown): string | undefined {
-  return isRecord(node) && node.type === 'Value' && typeof node.value === 'string' ? node.value : undefined
-}
-
-function candidatesFor(expr: unknown, view: View): readonly Record<string, unknown>[] | undefined {
-  let best: readonly Record<string, unknown>[] | undefined
-  for (const term of conjuncts(expr)) {
-    if (!isRecord(term) || term.type !== 'OpCall') continue
-    let found: readonly Record<string, unknown>[] | undefined
-    if (term.op === '==') {
-      const leftPath = attributePath(term.left)
-      const rightPath = attributePath(term.right)
-      const path = leftPath ?? rightPath
-      const value = leftPath ? constantString(term.right) : constantString(term.left)
-      if (path && value !== undefined) found = lookup(view, path, value)
-    } else if (term.op === 'in') {
-      const path = attributePath(term.left)
-      const values = constantStrings(term.right)
-      if (path && values) {
-        const unique = [...new Set(values)]
-        const lists = unique.map((value) => lookup(view, path, value))
-        found = lists.length === 1 ? lists[0] : view.inViewOrder(lists.flat())
-      }
-    }
-    if (found && (!best || found.length < best.length)) best = found
-  }
-  return best
-}
-
-function lookup(view: View, path: readonly string[], value: string): readonly Record<string, unknown>[] {
-  if (path.length === 1 && path[0] === '_id') {
-    const doc = view.byId.get(value)
-    // byId keeps the first of duplicate ids; views never hold duplicates, so this is exact.
-    return doc ? [doc] : []
-  }
-  return view.lookup(path, value)
 }
 
 // ---------------------------------------------------------------------------
@@ -523,6 +384,12 @@ function checkListenFilters(filters: readonly ExprNode[], query: string): void {
 
 /** Whether a document passes a listen filter (evaluated with `@` = the document, like `*[…]`; joins were refused). */
 export async function matchesFilter(doc: Record<string, unknown>, filter: ExprNode, params: Record<string, unknown>): Promise<boolean> {
+  // The synchronous evaluator first (no promise per expression), as for queries (see evaluateOver).
+  try {
+    return evaluateSync(filter, {root: doc, dataset: [], params}).data === true
+  } catch {
+    // Something groq-js only evaluates asynchronously, or an error the asynchronous evaluator reports the same way.
+  }
   try {
     const value = await evaluate(filter, {root: doc, dataset: [], params})
     return (await value.get()) === true

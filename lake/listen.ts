@@ -8,6 +8,8 @@ import {paramsFromSearch, type RouteContext} from './http'
 import {withText} from './search'
 
 interface ListenSettings {
+  /** Everything that decides the stream's events: listeners with equal keys get the same lines. */
+  key: string
   filters: readonly ExprNode[]
   /** The filters call text::query() (rewritten to read each document's text). */
   usesText: boolean
@@ -52,17 +54,21 @@ export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise
   if (query === null) throw new LakeError(400, 'invalidRequest', 'Missing "query": listen with ?query=*[_type == "review"] (a GROQ filter)')
   const params = paramsFromSearch(search)
   const compiled = await dataset.compileListen(query, params, {signal: ctx.signal, timeoutMs: ctx.options.queryTimeoutMs})
-  const settings: ListenSettings = {
-    filters: compiled.filters as ExprNode[],
-    usesText: compiled.usesText,
-    params,
+  const options = {
     // Drafts and other dotted ids are only streamed to callers with the token.
     allowPrivate: ctx.authenticated,
     includeResult: search.get('includeResult') !== 'false',
     includePreviousRevision: search.get('includePreviousRevision') === 'true',
     includeMutations: search.get('includeMutations') !== 'false',
     mendoza: search.get('effectFormat') === 'mendoza',
-    visibility: search.get('visibility') === 'transaction' ? 'transaction' : 'query',
+    visibility: search.get('visibility') === 'transaction' ? ('transaction' as const) : ('query' as const),
+  }
+  const settings: ListenSettings = {
+    key: JSON.stringify([query, params, options]),
+    filters: compiled.filters as ExprNode[],
+    usesText: compiled.usesText,
+    params,
+    ...options,
   }
 
   const {res, req} = ctx
@@ -73,20 +79,35 @@ export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise
   res.write(`event: welcome\ndata: ${JSON.stringify({listenerName: randomId(16)})}\n\n`)
 
   let ended = false
+  // Lines of the transactions committed within one turn of the event loop go out as one write
+  // (with many writers and listeners, one write per transaction per listener was the main cost).
+  let buffered = ''
+  const send = (lines: string) => {
+    if (buffered === '') {
+      setImmediate(() => {
+        const out = buffered
+        buffered = ''
+        if (!ended) res.write(out)
+      })
+    }
+    buffered += lines
+  }
   // Events of consecutive transactions are written in commit order.
   let pending: Promise<void> = Promise.resolve()
   const budgetMs = ctx.options.queryTimeoutMs
   const unsubscribe = dataset.subscribe((event) => {
     pending = pending.then(async () => {
       if (ended) return
-      const lines = await eventsFor(event, settings, budgetMs, () => ended)
+      const lines = await sharedEventsFor(event, settings, budgetMs)
       if (ended) return
       if (lines === undefined) {
-        res.write(`event: channelError\ndata: ${JSON.stringify({message: `The listen filter took more than ${budgetMs} ms to evaluate for one transaction; the stream was closed. Listen with a simpler filter.`})}\n\n`)
+        // Whatever is still buffered goes first: events stay in commit order.
+        res.write(`${buffered}event: channelError\ndata: ${JSON.stringify({message: `The listen filter took more than ${budgetMs} ms to evaluate for one transaction; the stream was closed. Listen with a simpler filter.`})}\n\n`)
+        buffered = ''
         cleanup()
         res.end()
       } else if (lines) {
-        res.write(lines)
+        send(lines)
       }
     })
   })
@@ -110,6 +131,26 @@ export async function handleListen(ctx: RouteContext, dataset: Dataset): Promise
   req.on('close', cleanup)
 }
 
+/**
+ * Listeners with the same query, parameters and options get the same lines for a
+ * transaction: computed once (a Studio, or 200 clients, often listen with equal filters).
+ */
+const shared = new WeakMap<ChangeEvent, Map<string, Promise<string | undefined>>>()
+
+function sharedEventsFor(event: ChangeEvent, settings: ListenSettings, budgetMs: number): Promise<string | undefined> {
+  let byKey = shared.get(event)
+  if (!byKey) {
+    byKey = new Map()
+    shared.set(event, byKey)
+  }
+  let lines = byKey.get(settings.key)
+  if (!lines) {
+    lines = eventsFor(event, settings, budgetMs)
+    byKey.set(settings.key, lines)
+  }
+  return lines
+}
+
 async function isVisible(doc: LakeDocument | null, settings: ListenSettings): Promise<boolean> {
   if (!doc) return false
   if (!settings.allowPrivate && !isPublicId(doc._id)) return false
@@ -123,11 +164,10 @@ async function isVisible(doc: LakeDocument | null, settings: ListenSettings): Pr
 }
 
 /** The SSE lines for one transaction; undefined when the listener's budget ran out. */
-async function eventsFor(event: ChangeEvent, settings: ListenSettings, budgetMs: number, gone: () => boolean): Promise<string | undefined> {
+async function eventsFor(event: ChangeEvent, settings: ListenSettings, budgetMs: number): Promise<string | undefined> {
   const matched: {change: DocumentChange; transition: 'update' | 'appear' | 'disappear'}[] = []
   let spent = 0
   for (const change of event.changes) {
-    if (gone()) return ''
     const started = performance.now()
     const before = await isVisible(change.before, settings)
     const after = await isVisible(change.after, settings)

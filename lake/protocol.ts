@@ -41,7 +41,24 @@ export interface ChangeMessage {
   type: 'change'
   dataset: string
   seq: number
-  writes: {id: string; json: string | null}[]
+  /** The transaction's documents as one string (see encodeWrites): one string is copied to a worker far faster than 100k objects. */
+  writes: string
+}
+
+/**
+ * Encodes writes one per line, `id` TAB `json` (or just `id` for a deletion). Neither can
+ * hold a raw newline: ids are validated, and JSON.stringify escapes newlines in strings.
+ */
+export function encodeWrites(writes: readonly {id: string; json: string | null}[]): string {
+  return writes.map(({id, json}) => (json === null ? id : `${id}\t${json}`)).join('\n')
+}
+
+export function decodeWrites(encoded: string): {id: string; json: string | null}[] {
+  if (encoded === '') return []
+  return encoded.split('\n').map((line) => {
+    const tab = line.indexOf('\t')
+    return tab === -1 ? {id: line, json: null} : {id: line.slice(0, tab), json: line.slice(tab + 1)}
+  })
 }
 
 export type ToWorker = JobMessage | ChangeMessage | {type: 'forget'; dataset: string}

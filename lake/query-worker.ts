@@ -8,7 +8,7 @@ import {DocumentSet} from './docset'
 import {isRecord, type LakeDocument} from './documents'
 import {errorMessage, LakeError} from './errors'
 import {type Checkpoint, compileListen, compileQuery, evaluateOver, parsePerspective, QueryAbort, View} from './groq'
-import type {ChangeMessage, ErrorBody, JobMessage, JobResult, SelectionSpec, ToWorker} from './protocol'
+import {type ChangeMessage, decodeWrites, type ErrorBody, type JobMessage, type JobResult, type SelectionSpec, type ToWorker} from './protocol'
 import {stringifyCapped} from './serialize'
 import {readSnapshot} from './sqlite'
 
@@ -21,11 +21,29 @@ const beat = () => {
   heartbeat[0] = Date.now()
 }
 
+/** Compiled queries by text and parameters (groq-js substitutes parameters when parsing), most recently used last. */
+const compiled = new Map<string, ReturnType<typeof compileQuery>>()
+const COMPILED_ENTRIES = 256
+/** Longer query texts and parameters are compiled every time rather than kept. */
+const COMPILED_KEY_CHARS = 16_384
+
 /** Parses and checks a query: one step that cannot yield (up to seconds for huge queries), so the pool sees this worker as busy meanwhile. */
 function compile(query: string, params: Record<string, unknown>): ReturnType<typeof compileQuery> {
+  const key = query.length < COMPILED_KEY_CHARS ? `${query}\u0000${JSON.stringify(params)}` : undefined
+  const cached = key === undefined || key.length > COMPILED_KEY_CHARS ? undefined : compiled.get(key)
+  if (cached && key !== undefined) {
+    compiled.delete(key)
+    compiled.set(key, cached)
+    return cached
+  }
   heartbeat[0] = -1
   try {
-    return compileQuery(query, params)
+    const result = compileQuery(query, params)
+    if (key !== undefined && key.length <= COMPILED_KEY_CHARS) {
+      compiled.set(key, result)
+      if (compiled.size > COMPILED_ENTRIES) compiled.delete(compiled.keys().next().value ?? '')
+    }
+    return result
   } finally {
     beat()
   }
@@ -59,7 +77,7 @@ function applyChange(change: ChangeMessage): void {
     return
   }
   found.apply(
-    change.writes.map(({id, json}) => ({id, doc: json === null ? null : (JSON.parse(json) as LakeDocument)})),
+    decodeWrites(change.writes).map(({id, json}) => ({id, doc: json === null ? null : (JSON.parse(json) as LakeDocument)})),
     change.seq,
   )
 }

@@ -1,177 +1,698 @@
 /**
- * Review-page query latency: the lake over HTTP (@sanity/client) next to plain groq-js
- * over an in-memory array of the same documents, at 1k, 10k and 100k documents.
- *   npm run bench:lake [-- --sizes 1000,10000]
+ * `npm run bench:lake [-- --sizes 1000,10000,100000]`: the package's page queries on a generated
+ * site (lake/bench-site.ts) at each size, in the published and drafts perspectives, four ways:
+ * through HTTP (@sanity/client against startLake), in process (Dataset#query: the lake's query
+ * workers without HTTP), plain groq-js over the same documents with an O(1) `dereference` map, and
+ * plain groq-js as it comes. Then a one-document patch followed by the next page query, the import
+ * of the site in one transaction and the process's resident memory. Prints markdown tables and the
+ * issue's targets as PASS/FAIL lines, and writes every figure to a JSON file so runs compare.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {isDeepStrictEqual, parseArgs} from 'node:util'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {dirname, join, relative, resolve} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {parseArgs} from 'node:util'
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
 
-import {createClient} from '@sanity/client'
+import {createClient, type SanityClient} from '@sanity/client'
 import {evaluate, parse} from 'groq-js'
 
+import {LakeStore, startLake, type Dataset, type LakeDocument} from '../lake'
+import {generateSite, MIN_SITE_SIZE, type SiteCounts, type SiteSamples} from '../lake/bench-site'
+import {type CliArgs, runIfEntry} from '../lib/cli'
 import {apiVersion} from '../lib/env'
-import {LakeStore, startLake} from '../lake'
+import {filmPageQuery, personPageQuery, reviewListQuery, reviewPageQuery, searchQuery} from '../queries'
 
-const QUERY = `*[_type == "review" && slug.current == $slug][0]{
-  ...,
-  film->{title, releaseYear},
-  "comments": *[_type == "comment" && review._ref == ^._id && status == "approved"] | order(createdAt asc)
-}`
+const ROOT = resolve(import.meta.dirname, '..')
+const RESULTS_DIR = join(ROOT, 'bench-results')
+const DEFAULT_SIZES = [1_000, 10_000, 100_000]
+const MAX_SIZE = 1_000_000
 
-const HELP = `Usage: npm run bench:lake [-- --sizes 1000,10000,100000]`
+const USAGE = `Usage: npm run bench:lake [-- --sizes 1000,10000,100000] [--seed 1] [--out <file.json>]
 
-type Doc = {_id: string; _type: string} & Record<string, unknown>
+Generates a film-review site of each size (10% reviews, 84% comments, films, people, poster
+assets, 1% drafts; the same site for the same size and seed), imports it into a throwaway lake in
+one transaction and times every exported page query in the published and drafts perspectives:
+over HTTP (@sanity/client), in process (the lake's query workers, no HTTP), groq-js with an O(1)
+dereference map and plain groq-js, after checking that all four give the same answer. Then a
+one-document patch followed by the next page query, and the process's resident memory.
 
-/** Deterministic pseudo-random numbers so runs are comparable. */
-function rng(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0
-    return state / 2 ** 32
+Options:
+  --sizes <list>  Document counts, comma-separated; 1k, 100k and 1M work too (default 1000,10000,100000;
+                  at least ${MIN_SITE_SIZE}, at most ${MAX_SIZE})
+  --seed <n>      Seed of the generated site (default 1)
+  --out <file>    Write the JSON figures there (default bench-results/lake-<time>.json and
+                  bench-results/lake-latest.json)
+  --help          Show this help
+
+Targets are judged at 100,000 documents (at the largest size when the run has no 100k).
+`
+
+interface BenchLakeOptions {
+  sizes: number[]
+  seed: number
+  out: string | undefined
+}
+
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim())
+  const unit = match?.[2]?.toLowerCase() === 'k' ? 1_000 : match?.[2]?.toLowerCase() === 'm' ? 1_000_000 : 1
+  const number = match ? Number(match[1]) * unit : Number.NaN
+  if (!Number.isInteger(number) || number < MIN_SITE_SIZE || number > MAX_SIZE) {
+    throw new Error(`--sizes takes whole numbers from ${MIN_SITE_SIZE} to ${MAX_SIZE} (1k, 100k, 1M work too), comma-separated, e.g. --sizes 1000,10000; "${text}" is not one`)
+  }
+  return number
+}
+
+function parseBenchLakeArgs(argv: readonly string[]): CliArgs<BenchLakeOptions> {
+  try {
+    const {values} = parseArgs({
+      args: [...argv],
+      options: {sizes: {type: 'string'}, seed: {type: 'string'}, out: {type: 'string'}, help: {type: 'boolean', short: 'h'}},
+      strict: true,
+    })
+    if (values.help) return {kind: 'help'}
+    const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(',').map(parseSize)
+    const seed = values.seed === undefined ? 1 : Number(values.seed)
+    if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be a whole number, not "${values.seed}"`)
+    if (values.out === '') throw new Error('--out needs a file name, e.g. --out bench-results/before.json')
+    return {kind: 'run', options: {sizes: [...new Set(sizes)].sort((a, b) => a - b), seed, out: values.out}}
+  } catch (error) {
+    return {kind: 'error', message: error instanceof Error ? error.message : String(error)}
   }
 }
 
-/** A review site: 10% films, 10% people, 10% reviews (with sections), 70% comments. */
-function generateSite(total: number): {docs: Doc[]; slugs: string[]} {
-  const random = rng(total)
-  const films = Math.max(1, Math.round(total * 0.1))
-  const people = Math.max(1, Math.round(total * 0.1))
-  const reviews = Math.max(1, Math.round(total * 0.1))
-  const comments = Math.max(0, total - films - people - reviews)
-  const docs: Doc[] = []
-  const slugs: string[] = []
-  for (let i = 0; i < films; i++) {
-    docs.push({_id: `film-${i}`, _type: 'film', title: `Film ${i}`, releaseYear: 1950 + (i % 75), director: {_type: 'reference', _ref: `person-${i % people}`}})
-  }
-  for (let i = 0; i < people; i++) docs.push({_id: `person-${i}`, _type: 'person', name: `Person ${i}`})
-  for (let i = 0; i < reviews; i++) {
-    const slug = `review-${i}`
-    slugs.push(slug)
-    docs.push({
-      _id: `review-${i}`,
-      _type: 'review',
-      title: `Review ${i}`,
-      slug: {_type: 'slug', current: slug},
-      rating: 1 + (i % 5),
-      film: {_type: 'reference', _ref: `film-${i % films}`},
-      author: {_type: 'reference', _ref: `person-${i % people}`},
-      sections: Array.from({length: 3}, (_, s) => ({
-        _key: `s${s}`,
-        _type: 'section',
-        heading: `Section ${s}`,
-        body: [{_key: `b${s}`, _type: 'block', children: [{_key: 'c', _type: 'span', text: `Paragraph ${s} of review ${i}.`}]}],
-      })),
-    })
-  }
-  const statuses = ['approved', 'approved', 'pending', 'rejected']
-  for (let i = 0; i < comments; i++) {
-    docs.push({
-      _id: `comment-${i}`,
-      _type: 'comment',
-      review: {_type: 'reference', _ref: `review-${Math.floor(random() * reviews)}`},
-      status: statuses[Math.floor(random() * statuses.length)],
-      author: `Reader ${i % 97}`,
-      text: `Comment ${i}`,
-      createdAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(),
-    })
-  }
-  return {docs, slugs}
+// ---------------------------------------------------------------------------
+// The benchmark
+// ---------------------------------------------------------------------------
+
+const DATASET = 'bench'
+const PERSPECTIVES = ['published', 'drafts'] as const
+type PerspectiveName = (typeof PERSPECTIVES)[number]
+const MODES = ['http', 'inProcess', 'groqDeref', 'groqPlain'] as const
+type Mode = (typeof MODES)[number]
+const MODE_TITLES: Record<Mode, string> = {
+  http: 'HTTP',
+  inProcess: 'in process (query workers)',
+  groqDeref: 'groq-js + deref map',
+  groqPlain: 'groq-js plain',
 }
 
-function median(values: number[]): number {
+/** Timed runs of one mode of one query: at most this many … */
+const MAX_RUNS: Record<Mode, number> = {http: 40, inProcess: 40, groqDeref: 20, groqPlain: 20}
+/** … and past this much time once MIN_RUNS are done … */
+const SOFT_BUDGET_MS = 3_000
+const MIN_RUNS = 3
+/** … and never past this much (a run that started is finished). */
+const HARD_BUDGET_MS = 10_000
+/** Runs shorter than this take an untimed warm-up first (JIT, the lake's views and indexes). */
+const WARM_UP_BELOW_MS = 200
+const PAGE_SIZE = 20
+/** Where the deep pages of the review list start, as shares of the list. */
+const DEEP_PAGE_AT = [0.5, 0.75, 0.9]
+const WRITE_RUNS = 20
+
+const TARGETS = {
+  atSize: 100_000,
+  reviewPageMs: 5,
+  reviewPageSpeedup: 100,
+  otherPageMs: 10,
+  growth: 3,
+  draftsRatio: 2,
+  writeThenQueryMs: 5,
+  importSeconds: 10,
+  rssBytes: 1024 ** 3,
+}
+
+type Params = Record<string, unknown>
+type Doc = Record<string, unknown>
+
+interface QueryCase {
+  /** Row label, e.g. `reviewListQuery (deep page)`. */
+  name: string
+  query: string
+  /** Parameter sets the runs cycle through; each exists in the perspective's documents. */
+  params: (perspective: PerspectiveName, docs: readonly Doc[]) => Params[]
+}
+
+interface ModeFigures {
+  medianMs: number
+  minMs: number
+  maxMs: number
+  runs: number
+}
+
+interface CellFigures {
+  query: string
+  perspective: PerspectiveName
+  /** The parameter sets the runs cycled through. */
+  params: Params[]
+  /** Results compared with the HTTP result for the same parameters (all byte-identical, or the run stopped). */
+  comparisons: number
+  modes: Record<Mode, ModeFigures>
+}
+
+interface WriteFigures {
+  perspective: PerspectiveName
+  /** What was patched, e.g. `review-… (rating)` */
+  target: string
+  runs: number
+  patchMedianMs: number
+  queryMedianMs: number
+  togetherMedianMs: number
+  togetherMaxMs: number
+}
+
+interface SizeFigures {
+  size: number
+  counts: SiteCounts
+  generateSeconds: number
+  /** `Dataset#transaction` of every document as createOrReplace, in one transaction. */
+  importSeconds: number
+  /** `startLake` on the folder: opening the dataset loads every document from SQLite. */
+  openSeconds: number
+  /** The first query after start, which loads the dataset into a query worker. */
+  firstQueryMs: number
+  cells: CellFigures[]
+  writes: WriteFigures[]
+  memory: {rssBytes: number; heapUsedBytes: number; rssAfterGcBytes: number | undefined}
+  loadAverage: number[]
+}
+
+interface TargetLine {
+  pass: boolean
+  text: string
+  value: number
+  limit: number
+}
+
+interface BenchReport {
+  benchmark: 'lake'
+  version: 1
+  startedAt: string
+  finishedAt: string
+  commit: string | undefined
+  node: string
+  cpus: number
+  seed: number
+  targetSize: number
+  sizes: SizeFigures[]
+  targets: TargetLine[]
+}
+
+function queryCases(samples: SiteSamples): QueryCase[] {
+  const slugs = (list: readonly string[]) => () => list.map((slug) => ({slug}))
+  return [
+    {name: 'reviewPageQuery', query: reviewPageQuery, params: slugs(samples.reviewSlugs)},
+    {name: 'filmPageQuery', query: filmPageQuery, params: slugs(samples.filmSlugs)},
+    {name: 'personPageQuery', query: personPageQuery, params: slugs(samples.personSlugs)},
+    {name: 'reviewListQuery (first page)', query: reviewListQuery, params: () => [{after: null, limit: PAGE_SIZE}]},
+    {
+      name: 'reviewListQuery (deep page)',
+      query: reviewListQuery,
+      params: (_perspective, docs) => {
+        // The keyset a reader reaches by paging: the list in the query's order, the item before the page.
+        const list = docs
+          .filter((doc) => doc._type === 'review' && typeof doc._id === 'string' && !doc._id.includes('.'))
+          .map((doc) => ({publishedOn: String(doc.publishedOn), _id: String(doc._id)}))
+          .sort((a, b) => compareStrings(b.publishedOn, a.publishedOn) || compareStrings(b._id, a._id))
+        return DEEP_PAGE_AT.flatMap((share) => {
+          const after = list[Math.floor(list.length * share)]
+          return after ? [{after, limit: PAGE_SIZE}] : []
+        })
+      },
+    },
+    {name: 'searchQuery', query: searchQuery, params: () => [{term: samples.searchTerm}]},
+  ]
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * The documents a perspective sees, the way Sanity (and lake/views.ts `PerspectiveRule`) builds them:
+ * `published` is every document that is not a draft or a version; `drafts` overlays each
+ * `drafts.<id>` on `<id>` (the overlay gets the published `_id`), every document carries
+ * `_originalId`, and the result is in `_id` order like `*`.
+ */
+function perspectiveDocuments(all: readonly LakeDocument[], perspective: PerspectiveName): Doc[] {
+  const isDraftOrVersion = (id: string) => id.startsWith('drafts.') || id.startsWith('versions.')
+  const published = all.filter((doc) => !isDraftOrVersion(doc._id))
+  if (perspective === 'published') return published
+  const merged = new Map<string, Doc>()
+  for (const doc of published) merged.set(doc._id, {...doc, _originalId: doc._id})
+  for (const doc of all) {
+    if (!doc._id.startsWith('drafts.')) continue
+    const id = doc._id.slice('drafts.'.length)
+    merged.set(id, {...doc, _id: id, _originalId: doc._id})
+  }
+  return [...merged.values()].sort((a, b) => compareStrings(String(a._id), String(b._id)))
+}
+
+function byIdMap(docs: readonly Doc[]): Map<string, Doc> {
+  const map = new Map<string, Doc>()
+  for (const doc of docs) if (typeof doc._id === 'string' && !map.has(doc._id)) map.set(doc._id, doc)
+  return map
+}
+
+async function groqJs(query: string, params: Params, dataset: readonly Doc[], byId: Map<string, Doc> | undefined): Promise<unknown> {
+  const tree = parse(query, {params})
+  const value = await evaluate(tree, byId ? {dataset, params, dereference: ({_ref}) => byId.get(_ref)} : {dataset, params})
+  return value.get()
+}
+
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
-async function groqJs(dataset: readonly Doc[], params: Record<string, unknown>): Promise<unknown> {
-  const value = await evaluate(parse(QUERY, {params}), {dataset, params})
-  return value.get()
+/** The first place two JSON values differ, as a path with both sides (for the mismatch report). */
+function firstDifference(a: unknown, b: unknown, path = '$'): string | undefined {
+  if (JSON.stringify(a) === JSON.stringify(b)) return undefined
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const found = firstDifference(a[i], b[i], `${path}[${i}]`)
+      if (found) return found
+    }
+    return `${path}: arrays of ${a.length} and ${b.length} items`
+  }
+  if (isObject(a) && isObject(b)) {
+    const keysA = Object.keys(a)
+    const keysB = Object.keys(b)
+    for (const key of new Set([...keysA, ...keysB])) {
+      const found = firstDifference(a[key], b[key], `${path}.${key}`)
+      if (found) return found
+    }
+    return `${path}: same fields in another order (${keysA.join(', ')} / ${keysB.join(', ')})`
+  }
+  const show = (value: unknown) => (value === undefined ? '(missing)' : JSON.stringify(value).slice(0, 300))
+  return `${path}: ${show(a)} vs ${show(b)}`
 }
 
-interface Row {
-  size: number
-  loadSeconds: number
-  iterations: number
-  lakeMs: number
-  groqMs: number
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-async function benchSize(size: number): Promise<Row> {
-  const {docs, slugs} = generateSite(size)
-  const dir = mkdtempSync(join(tmpdir(), 'lake-bench-'))
+/** A main-thread garbage collection, so resident memory is not the garbage of the import. */
+function collector(): (() => void) | undefined {
   try {
-    // Load through the store directly (one transaction), then serve the folder over HTTP.
-    const loadStarted = performance.now()
-    const store = new LakeStore(dir)
-    await store.dataset('bench').transaction(docs.map((doc) => ({createOrReplace: doc})))
-    store.close()
+    setFlagsFromString('--expose-gc')
+    const gc: unknown = runInNewContext('gc')
+    return typeof gc === 'function' ? (gc as () => void) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+class Mismatch extends Error {
+  override readonly name = 'Mismatch'
+}
+
+interface Runner {
+  client: Record<PerspectiveName, SanityClient>
+  dataset: Dataset
+  docs: Record<PerspectiveName, Doc[]>
+  byId: Record<PerspectiveName, Map<string, Doc>>
+}
+
+function runMode(runner: Runner, mode: Mode, perspective: PerspectiveName, query: string, params: Params): Promise<unknown> {
+  switch (mode) {
+    case 'http':
+      return runner.client[perspective].fetch(query, params)
+    case 'inProcess':
+      return runner.dataset.query(query, params, perspective)
+    case 'groqDeref':
+      return groqJs(query, params, runner.docs[perspective], runner.byId[perspective])
+    case 'groqPlain':
+      return groqJs(query, params, runner.docs[perspective], undefined)
+  }
+}
+
+/**
+ * One query in one perspective. `check()` takes HTTP's answer for every parameter set as the
+ * reference and makes groq-js (with the dereference map) answer the first one the same, before
+ * anything is timed; `time(mode)` then times a mode, and every result it gets (warm-ups and timed
+ * runs alike) must be byte-identical to HTTP's for the same parameters.
+ */
+class Cell {
+  readonly #runner: Runner
+  readonly testCase: QueryCase
+  readonly perspective: PerspectiveName
+  readonly paramSets: Params[]
+  readonly #expected = new Map<number, string>()
+  #comparisons = 0
+  readonly #modes: Partial<Record<Mode, ModeFigures>> = {}
+
+  constructor(runner: Runner, testCase: QueryCase, perspective: PerspectiveName) {
+    this.#runner = runner
+    this.testCase = testCase
+    this.perspective = perspective
+    this.paramSets = testCase.params(perspective, runner.docs[perspective])
+    if (this.paramSets.length === 0) throw new Error(`${testCase.name} has no parameters in the ${perspective} perspective: the generated site lacks the documents it needs (see lake/bench-site.ts)`)
+  }
+
+  #compare(mode: Mode, index: number, result: unknown): void {
+    const json = JSON.stringify(result ?? null)
+    const reference = this.#expected.get(index)
+    if (reference === undefined) {
+      if (mode !== 'http') throw new Error(`${MODE_TITLES[mode]} ran before HTTP answered parameter set ${index}`)
+      this.#expected.set(index, json)
+      return
+    }
+    this.#comparisons++
+    if (json !== reference) {
+      const difference = firstDifference(JSON.parse(reference) as unknown, JSON.parse(json) as unknown) ?? 'same value, different JSON text'
+      throw new Mismatch(
+        `${this.testCase.name}, ${this.perspective} perspective, params ${JSON.stringify(this.paramSets[index])}: ${MODE_TITLES[mode]} differs from HTTP at ${difference}`,
+      )
+    }
+  }
+
+  async #once(mode: Mode, index: number): Promise<number> {
+    const started = performance.now()
+    const result = await runMode(this.#runner, mode, this.perspective, this.testCase.query, this.paramSets[index] ?? {})
+    const elapsed = performance.now() - started
+    this.#compare(mode, index, result)
+    return elapsed
+  }
+
+  async check(): Promise<void> {
+    for (let index = 0; index < this.paramSets.length; index++) await this.#once('http', index)
+    await this.#once('groqDeref', 0)
+  }
+
+  async time(mode: Mode): Promise<ModeFigures> {
+    const count = this.paramSets.length
+    const times: number[] = []
+    // Fast modes warm up on every parameter set (JIT, the lake's views and indexes); a slow first run is timed.
+    const first = await this.#once(mode, 0)
+    if (first >= WARM_UP_BELOW_MS) times.push(first)
+    else for (let index = 1; index < count; index++) await this.#once(mode, index)
+    const began = performance.now()
+    let next = times.length
+    while (times.length < MAX_RUNS[mode]) {
+      const elapsed = performance.now() - began
+      if (elapsed >= HARD_BUDGET_MS || (elapsed >= SOFT_BUDGET_MS && times.length >= MIN_RUNS)) break
+      times.push(await this.#once(mode, next++ % count))
+    }
+    const figures = {medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), runs: times.length}
+    this.#modes[mode] = figures
+    return figures
+  }
+
+  figures(): CellFigures {
+    const modes = {} as Record<Mode, ModeFigures>
+    for (const mode of MODES) {
+      const figures = this.#modes[mode]
+      if (!figures) throw new Error(`${this.testCase.name} (${this.perspective}) was not timed ${MODE_TITLES[mode]}`)
+      modes[mode] = figures
+    }
+    return {query: this.testCase.name, perspective: this.perspective, params: this.paramSets, comparisons: this.#comparisons, modes}
+  }
+}
+
+/** A one-document patch through the client, then the page query that shows it, in one perspective. */
+async function benchWrites(client: SanityClient, reader: SanityClient, perspective: PerspectiveName, documentIds: readonly string[], slugOf: (id: string) => string): Promise<WriteFigures> {
+  const patch: number[] = []
+  const query: number[] = []
+  const together: number[] = []
+  for (let i = -1; i < WRITE_RUNS; i++) {
+    const id = documentIds[(i + documentIds.length) % documentIds.length]
+    if (!id) throw new Error('no document to patch')
+    const rating = ((i + 21) % 21) / 2
+    const target = perspective === 'drafts' ? `drafts.${id}` : id
+    const started = performance.now()
+    await client.patch(target).set({rating}).commit()
+    const patched = performance.now()
+    const page: unknown = await reader.fetch(reviewPageQuery, {slug: slugOf(id)})
+    const done = performance.now()
+    if (!isObject(page) || page.rating !== rating) {
+      throw new Error(`After patching ${target} (rating ${rating}) the ${perspective} review page shows ${isObject(page) ? String(page.rating) : 'no review'}: the lake did not read its own write`)
+    }
+    // The first round is a warm-up.
+    if (i < 0) continue
+    patch.push(patched - started)
+    query.push(done - patched)
+    together.push(done - started)
+  }
+  return {
+    perspective,
+    target: `${perspective === 'drafts' ? 'drafts.' : ''}review-… (rating), ${documentIds.length} reviews in turn`,
+    runs: together.length,
+    patchMedianMs: median(patch),
+    queryMedianMs: median(query),
+    togetherMedianMs: median(together),
+    togetherMaxMs: Math.max(...together),
+  }
+}
+
+/** Generates the site and imports it in one transaction; the generated documents are garbage once this returns. */
+async function importSite(dir: string, size: number, seed: number): Promise<{counts: SiteCounts; samples: SiteSamples; generateSeconds: number; importSeconds: number}> {
+  const generated = performance.now()
+  const site = generateSite(size, seed)
+  const generateSeconds = (performance.now() - generated) / 1000
+  const store = new LakeStore(dir)
+  try {
+    const started = performance.now()
+    await store.dataset(DATASET).transaction(site.documents.map((doc) => ({createOrReplace: doc})))
+    return {counts: site.counts, samples: site.samples, generateSeconds, importSeconds: (performance.now() - started) / 1000}
+  } finally {
+    await store.close()
+  }
+}
+
+async function benchSize(size: number, seed: number, gc: (() => void) | undefined, log: (line: string) => void): Promise<SizeFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-lake-'))
+  try {
+    log(`${size.toLocaleString('en-US')} documents: generating and importing in one transaction …`)
+    const {counts, samples, generateSeconds, importSeconds} = await importSite(dir, size, seed)
+    gc?.()
+    const opened = performance.now()
     const lake = await startLake({port: 0, dir, token: 'bench'})
-    const loadSeconds = (performance.now() - loadStarted) / 1000
+    const openSeconds = (performance.now() - opened) / 1000
     try {
-      const client = createClient({projectId: 'local', dataset: 'bench', apiHost: lake.url, useProjectHostname: false, apiVersion, token: lake.token, useCdn: false})
-      // Plain groq-js gets exactly the stored documents (with their system fields).
-      const stored = [...lake.store.dataset('bench').documents()]
-      const iterations = size >= 100_000 ? 5 : size >= 10_000 ? 20 : 50
-      const random = rng(7)
-      const pick = () => slugs[Math.floor(random() * slugs.length)] ?? 'review-0'
+      const base = createClient({projectId: 'local', dataset: DATASET, apiHost: lake.url, useProjectHostname: false, apiVersion, token: lake.token, useCdn: false})
+      const client = {published: base.withConfig({perspective: 'published'}), drafts: base.withConfig({perspective: 'drafts'})}
+      const dataset = lake.store.dataset(DATASET)
+      const firstStarted = performance.now()
+      await client.published.fetch(reviewPageQuery, {slug: samples.reviewSlugs[0] ?? ''})
+      const firstQueryMs = performance.now() - firstStarted
 
-      // Same answer on both sides, or the timing means nothing.
-      const checkSlug = pick()
-      const viaLake: unknown = await client.fetch(QUERY, {slug: checkSlug})
-      const direct = JSON.parse(JSON.stringify(await groqJs(stored, {slug: checkSlug}))) as unknown
-      if (!isDeepStrictEqual(viaLake, direct)) throw new Error(`lake and groq-js disagree for slug ${checkSlug}`)
-
-      const lakeTimes: number[] = []
-      const groqTimes: number[] = []
-      for (let i = 0; i < iterations; i++) {
-        const slug = pick()
-        let started = performance.now()
-        await client.fetch(QUERY, {slug})
-        lakeTimes.push(performance.now() - started)
-        started = performance.now()
-        await groqJs(stored, {slug})
-        groqTimes.push(performance.now() - started)
+      const stored = dataset.documents()
+      const docs = {published: perspectiveDocuments(stored, 'published'), drafts: perspectiveDocuments(stored, 'drafts')}
+      const runner: Runner = {client, dataset, docs, byId: {published: byIdMap(docs.published), drafts: byIdMap(docs.drafts)}}
+      log(`  imported in ${importSeconds.toFixed(1)} s, opened in ${openSeconds.toFixed(1)} s, first query ${ms(firstQueryMs)} ms, resident ${mib(process.memoryUsage().rss)}`)
+      const cells = queryCases(samples).flatMap((testCase) => PERSPECTIVES.map((perspective) => new Cell(runner, testCase, perspective)))
+      log('  checking that HTTP and groq-js give the same answers …')
+      for (const cell of cells) await cell.check()
+      // The lake first, so resident memory is measured before groq-js fills this thread's heap.
+      for (const cell of cells) {
+        const http = await cell.time('http')
+        const inProcess = await cell.time('inProcess')
+        log(`  ${cell.testCase.name}, ${cell.perspective}: HTTP ${ms(http.medianMs)} ms, in process ${ms(inProcess.medianMs)} ms`)
       }
-      return {size, loadSeconds, iterations, lakeMs: median(lakeTimes), groqMs: median(groqTimes)}
+      const usage = process.memoryUsage()
+      gc?.()
+      const rssAfterGcBytes = gc ? process.memoryUsage().rss : undefined
+      log(`  resident ${mib(usage.rss)} after load and queries (${rssAfterGcBytes === undefined ? 'no GC available' : `${mib(rssAfterGcBytes)} after a GC`}); timing groq-js …`)
+      for (const cell of cells) {
+        const deref = await cell.time('groqDeref')
+        const plain = await cell.time('groqPlain')
+        log(`  ${cell.testCase.name}, ${cell.perspective}: groq-js with the dereference map ${ms(deref.medianMs)} ms (${deref.runs} runs), plain ${ms(plain.medianMs)} ms (${plain.runs} runs)`)
+      }
+
+      log('  timing a patch followed by the next page query …')
+      // groq-js ran in microtasks on this thread, so the server's keep-alive timers are overdue: let
+      // them close the idle sockets now, or the first patch goes out on one being closed (ECONNRESET).
+      await delay(100)
+      const reviews = docs.drafts.filter((doc) => doc._type === 'review' && isObject(doc.slug))
+      const slugById = new Map(reviews.map((doc) => [String(doc._id), String(isObject(doc.slug) ? doc.slug.current : '')]))
+      const idBySlug = new Map([...slugById].map(([id, slug]) => [slug, id]))
+      const slugOf = (id: string) => slugById.get(id) ?? ''
+      const drafted = samples.draftedReviewIds.slice(0, 5)
+      const published = samples.reviewSlugs.slice(0, 5).flatMap((slug) => idBySlug.get(slug) ?? [])
+      const writes = [await benchWrites(base, client.published, 'published', published, slugOf), await benchWrites(base, client.drafts, 'drafts', drafted, slugOf)]
+      return {
+        size,
+        counts,
+        generateSeconds,
+        importSeconds,
+        openSeconds,
+        firstQueryMs,
+        cells: cells.map((cell) => cell.figures()),
+        writes,
+        memory: {rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, rssAfterGcBytes},
+        loadAverage: loadavg(),
+      }
     } finally {
       await lake.close()
     }
   } finally {
     rmSync(dir, {recursive: true, force: true})
+    gc?.()
   }
 }
 
-async function main(): Promise<void> {
-  const {values} = parseArgs({options: {sizes: {type: 'string'}, help: {type: 'boolean', short: 'h'}}, strict: true})
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`)
-    return
-  }
-  const sizes = (values.sizes ?? '1000,10000,100000').split(',').map((s) => Number(s.trim()))
-  if (sizes.some((s) => !Number.isInteger(s) || s < 4)) throw new Error(`--sizes must be integers of at least 4, comma-separated (got "${values.sizes}")`)
+// ---------------------------------------------------------------------------
+// Targets and output
+// ---------------------------------------------------------------------------
 
-  const rows: Row[] = []
-  for (const size of sizes) {
-    process.stderr.write(`bench: ${size} documents…\n`)
-    rows.push(await benchSize(size))
+function ms(value: number): string {
+  return value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : value.toFixed(0)
+}
+
+function times(value: number): string {
+  return `${value < 10 ? value.toFixed(1) : value.toFixed(0)}×`
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(0)} MiB`
+}
+
+function cellOf(figures: SizeFigures, query: string, perspective: PerspectiveName): CellFigures | undefined {
+  return figures.cells.find((cell) => cell.query === query && cell.perspective === perspective)
+}
+
+function judge(sizes: readonly SizeFigures[]): {targetSize: number; lines: TargetLine[]} {
+  const at = sizes.find((figures) => figures.size === TARGETS.atSize) ?? sizes.filter((figures) => figures.size < TARGETS.atSize).at(-1) ?? sizes[0]
+  if (!at) return {targetSize: TARGETS.atSize, lines: []}
+  const smallest = sizes[0]
+  const lines: TargetLine[] = []
+  const line = (value: number, limit: number, text: string, atLeast = false) => lines.push({pass: atLeast ? value >= limit : value <= limit, text, value, limit})
+  const n = at.size.toLocaleString('en-US')
+
+  const reviewPage = cellOf(at, 'reviewPageQuery', 'published')
+  if (reviewPage) {
+    const {http, groqDeref, groqPlain} = reviewPage.modes
+    line(http.medianMs, TARGETS.reviewPageMs, `reviewPageQuery over HTTP (published) at ${n}: ${ms(http.medianMs)} ms ≤ ${TARGETS.reviewPageMs} ms`)
+    line(groqDeref.medianMs / http.medianMs, TARGETS.reviewPageSpeedup, `reviewPageQuery over HTTP vs groq-js with a dereference map at ${n}: ${times(groqDeref.medianMs / http.medianMs)} faster ≥ ${TARGETS.reviewPageSpeedup}× (plain groq-js: ${times(groqPlain.medianMs / http.medianMs)})`, true)
   }
-  const fmt = (n: number) => n.toFixed(2).padStart(10)
-  const out = process.stdout
-  out.write('\nReview page query (review by slug + film deref + approved comments), median latency\n\n')
-  out.write('| documents | load (s) | runs | lake HTTP (ms) | groq-js (ms) | lake / groq-js |\n')
-  out.write('|----------:|---------:|-----:|---------------:|-------------:|---------------:|\n')
-  for (const row of rows) {
-    out.write(
-      `| ${String(row.size).padStart(9)} | ${row.loadSeconds.toFixed(1).padStart(8)} | ${String(row.iterations).padStart(4)} | ${fmt(row.lakeMs).padStart(14)} | ${fmt(row.groqMs).padStart(12)} | ${(row.lakeMs / row.groqMs).toFixed(2).padStart(14)} |\n`,
+  for (const cell of at.cells) {
+    if (cell.perspective !== 'published' || cell.query === 'reviewPageQuery') continue
+    line(cell.modes.http.medianMs, TARGETS.otherPageMs, `${cell.query} over HTTP (published) at ${n}: ${ms(cell.modes.http.medianMs)} ms ≤ ${TARGETS.otherPageMs} ms`)
+  }
+  if (smallest && smallest.size < at.size) {
+    for (const cell of at.cells) {
+      if (cell.perspective !== 'published') continue
+      const before = cellOf(smallest, cell.query, cell.perspective)
+      if (!before) continue
+      const growth = cell.modes.http.medianMs / before.modes.http.medianMs
+      line(growth, TARGETS.growth, `growth of ${cell.query} over HTTP from ${smallest.size.toLocaleString('en-US')} to ${n}: ${ms(before.modes.http.medianMs)} → ${ms(cell.modes.http.medianMs)} ms, ${times(growth)} ≤ ${TARGETS.growth}×`)
+    }
+  }
+  for (const cell of at.cells) {
+    if (cell.perspective !== 'drafts') continue
+    const published = cellOf(at, cell.query, 'published')
+    if (!published) continue
+    const ratio = cell.modes.http.medianMs / published.modes.http.medianMs
+    line(ratio, TARGETS.draftsRatio, `${cell.query} over HTTP, drafts vs published at ${n}: ${ms(cell.modes.http.medianMs)} vs ${ms(published.modes.http.medianMs)} ms, ${times(ratio)} ≤ ${TARGETS.draftsRatio}×`)
+  }
+  const write = at.writes.find((figures) => figures.perspective === 'published')
+  if (write) line(write.togetherMedianMs, TARGETS.writeThenQueryMs, `patch + next reviewPageQuery over HTTP (published) at ${n}: ${ms(write.togetherMedianMs)} ms ≤ ${TARGETS.writeThenQueryMs} ms`)
+  line(at.importSeconds, TARGETS.importSeconds, `import of ${n} documents in one transaction: ${at.importSeconds.toFixed(1)} s ≤ ${TARGETS.importSeconds} s`)
+  line(at.memory.rssBytes, TARGETS.rssBytes, `resident memory after load and queries at ${n}: ${mib(at.memory.rssBytes)} ≤ ${mib(TARGETS.rssBytes)}`)
+  return {targetSize: at.size, lines}
+}
+
+function render(report: BenchReport): string {
+  const out: string[] = []
+  for (const figures of report.sizes) {
+    const c = figures.counts
+    out.push(`## ${figures.size.toLocaleString('en-US')} documents`, '')
+    out.push(
+      `${c.reviews} reviews, ${c.comments} comments (${c.approvedComments} approved, ${c.replies} replies), ${c.films} films, ${c.people} people, ${c.assets} poster assets, ${c.drafts} drafts (${c.draftOnlyReviews} reviews only as drafts); load average ${figures.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
+      '',
+    )
+    out.push('Median ms per query (runs in brackets); speed-up = groq-js time / HTTP time.', '')
+    out.push('| query | perspective | HTTP | in process (query workers, no HTTP) | groq-js + deref map | groq-js plain | speed-up (deref) | speed-up (plain) |')
+    out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const cell of figures.cells) {
+      const m = cell.modes
+      const fmt = (mode: Mode) => `${ms(m[mode].medianMs)} (${m[mode].runs})`
+      out.push(
+        `| ${cell.query} | ${cell.perspective} | ${fmt('http')} | ${fmt('inProcess')} | ${fmt('groqDeref')} | ${fmt('groqPlain')} | ${times(m.groqDeref.medianMs / m.http.medianMs)} | ${times(m.groqPlain.medianMs / m.http.medianMs)} |`,
+      )
+    }
+    out.push('')
+    out.push('| write | perspective | patch | next reviewPageQuery | together (median) | together (max) | runs |')
+    out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |')
+    for (const write of figures.writes) {
+      out.push(`| one-document patch | ${write.perspective} | ${ms(write.patchMedianMs)} | ${ms(write.queryMedianMs)} | ${ms(write.togetherMedianMs)} | ${ms(write.togetherMaxMs)} | ${write.runs} |`)
+    }
+    out.push('')
+    const memory = figures.memory
+    out.push(
+      `Import in one transaction ${figures.importSeconds.toFixed(2)} s (generating ${figures.generateSeconds.toFixed(2)} s), open (startLake loads the dataset) ${figures.openSeconds.toFixed(2)} s, first query ${ms(figures.firstQueryMs)} ms (a query worker loads the dataset).`,
+      `Resident memory after load and queries ${mib(memory.rssBytes)} (main-thread heap ${mib(memory.heapUsedBytes)}${memory.rssAfterGcBytes === undefined ? '' : `; ${mib(memory.rssAfterGcBytes)} after a main-thread GC`}): the whole bench process, i.e. the lake's main thread and its query workers, plus the bench's groq-js views (which share the lake's document objects).`,
+      '',
     )
   }
-  out.write('\nlake = @sanity/client → HTTP → lake (indexed `_type`/equality candidates, O(1) deref); groq-js = evaluate() over a plain array.\n')
+  const comparisons = report.sizes.reduce((sum, figures) => sum + figures.cells.reduce((cells, cell) => cells + cell.comparisons, 0), 0)
+  out.push(`All ${comparisons} compared results were byte-identical to the HTTP result for the same parameters.`, '')
+  const targetNote = report.targetSize === TARGETS.atSize ? '' : ` (this run has no ${TARGETS.atSize.toLocaleString('en-US')}: judged at ${report.targetSize.toLocaleString('en-US')}, which says little about the targets)`
+  out.push(`## Targets${targetNote}`, '')
+  for (const line of report.targets) out.push(`${line.pass ? 'PASS' : 'FAIL'}  ${line.text}`)
+  const failed = report.targets.filter((line) => !line.pass).length
+  out.push('', `${report.targets.length - failed} of ${report.targets.length} targets met.`)
+  return `${out.join('\n')}\n`
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench-lake: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  process.exit(1)
-})
+function gitCommit(): string | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    return dirty ? `${commit}+changes` : commit
+  } catch {
+    return undefined
+  }
+}
+
+function writeReport(report: BenchReport, out: string | undefined): string[] {
+  const json = `${JSON.stringify(report, null, 2)}\n`
+  const paths = out ? [resolve(out)] : [join(RESULTS_DIR, `lake-${report.startedAt.replace(/[:.]/g, '-')}.json`), join(RESULTS_DIR, 'lake-latest.json')]
+  for (const path of paths) {
+    mkdirSync(dirname(path), {recursive: true})
+    writeFileSync(path, json)
+  }
+  return paths
+}
+
+async function run(options: BenchLakeOptions): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`)
+  const startedAt = new Date().toISOString()
+  const gc = collector()
+  const sizes: SizeFigures[] = []
+  try {
+    for (const size of options.sizes) sizes.push(await benchSize(size, options.seed, gc, log))
+  } catch (error) {
+    if (!(error instanceof Mismatch)) throw error
+    process.stderr.write(
+      `bench-lake: ${error.message}\nThe timings mean nothing while the answers differ. If groq-js is right, the lake's evaluation is wrong; if only the drafts perspective differs, check that perspectiveDocuments here still builds the view as PerspectiveRule in lake/views.ts does.\n`,
+    )
+    return 1
+  }
+  const {targetSize, lines} = judge(sizes)
+  const report: BenchReport = {
+    benchmark: 'lake',
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus: cpus().length,
+    seed: options.seed,
+    targetSize,
+    sizes,
+    targets: lines,
+  }
+  process.stdout.write(`\n${render(report)}`)
+  const paths = writeReport(report, options.out)
+  process.stdout.write(`\nFigures written to ${paths.map((path) => relative(process.cwd(), path) || path).join(' and ')}\n`)
+  return 0
+}
+
+runIfEntry(import.meta.url, {usage: USAGE, parse: parseBenchLakeArgs, run: (options) => run(options)})

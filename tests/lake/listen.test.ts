@@ -131,9 +131,10 @@ describe('listen', () => {
     const tight = await startTestLake({queryTimeoutMs: 1000})
     try {
       await tight.client.fetch('count(*)')
-      // Cheap to check, costly to evaluate: every changed document's text is split into 20,000 characters.
+      // Cheap to check, costly to evaluate: every changed document's text is split into 60,000 characters
+      // (several times the budget in all, with groq-js' synchronous evaluator too).
       const listener = await listen(tight.client, '*[_type == "x" && count(string::split(text, "")[@ == "a"]) > 0]')
-      const docs = Array.from({length: 300}, (_, n) => ({_id: `x-${n}`, _type: 'x', n, text: 'b'.repeat(20_000)}))
+      const docs = Array.from({length: 300}, (_, n) => ({_id: `x-${n}`, _type: 'x', n, text: 'b'.repeat(60_000)}))
       await tight.client.mutate(docs.map((doc) => ({create: doc})))
       // Answered while the listener's filter work is still ahead.
       expect(await tight.client.fetch('count(*[_type == "x"])')).toBe(300)
