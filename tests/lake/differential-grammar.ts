@@ -15,21 +15,6 @@ import fc from 'fast-check'
 import type {Doc, PerspectiveName, QueryCase, Write} from './differential-harness'
 import {PERSPECTIVES} from './differential-harness'
 
-/**
- * Differences from groq-js the lake on main is known to have. While one is set, the grammar
- * leaves out the shapes that show it (so `npm test` stays green) and a hand-written case in
- * differential.test.ts asserts that it still differs; once the lake is fixed that case fails,
- * saying to clear the flag. LAKE_DIFF_ALL=1 generates everything regardless.
- */
-export const KNOWN_DIFFERENCES = {
-  /**
-   * compileQuery's balanceLogic regroups `a || b || c` (and `&&`) chains, also inside score(),
-   * where groq-js adds the operands' scores left to right: floating-point sums then differ in
-   * the last digit (`_score` 5.714285714285714 instead of groq-js' 5.7142857142857135).
-   */
-  scoreChainsRegrouped: process.env.LAKE_DIFF_ALL !== '1',
-}
-
 // ---------------------------------------------------------------------------
 // Pools
 // ---------------------------------------------------------------------------
@@ -427,9 +412,9 @@ const scoreTerm = pick(
   '_type == "film"',
   'defined(year)',
 )
-/** `a || b || …` / `a && b && …`; longer than two only when groq-js' grouping is kept (see KNOWN_DIFFERENCES). */
+/** `a || b || …` / `a && b && …`: score() adds operands' scores left to right, so regrouping changes the last digit. */
 const scoreChain = fc
-  .tuple(fc.array(scoreTerm, {minLength: 1, maxLength: KNOWN_DIFFERENCES.scoreChainsRegrouped ? 2 : 4}), pick(' || ', ' && '))
+  .tuple(fc.array(scoreTerm, {minLength: 1, maxLength: 4}), pick(' || ', ' && '))
   .map(([terms, op]) => terms.join(op))
 const score: fc.Arbitrary<string> = fc.oneof(
   {arbitrary: scoreChain, weight: 4},

@@ -8,17 +8,16 @@
  * LAKE_DIFF_TIME_LIMIT_MS / LAKE_DIFF_LARGE_TIME_LIMIT_MS stop them early, passing, on a loaded machine). A
  * difference fails with a shrunk reproduction: documents, transactions, query, params,
  * perspective and both results, plus a JSON line that `replay()` (differential-harness.ts)
- * runs again. Shapes of differences known on main are left out (KNOWN_DIFFERENCES in
- * differential-grammar.ts); LAKE_DIFF_ALL=1 generates them too.
+ * runs again.
  *
- *   LAKE_DIFF_SEED=7 LAKE_DIFF_RUNS=20000 LAKE_DIFF_ALL=1 npx vitest run tests/lake/differential.test.ts
+ *   LAKE_DIFF_SEED=7 LAKE_DIFF_RUNS=20000 npx vitest run tests/lake/differential.test.ts
  */
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {KNOWN_DIFFERENCES, resolveTransaction, scenario, seenIds, type Step} from './differential-grammar'
+import {resolveTransaction, scenario, seenIds, type Step} from './differential-grammar'
 import {largeDocuments, largeScenario} from './differential-large'
-import {counters, DifferenceError, type Doc, isNonEmpty, Lockstep, type Outcome, type QueryCase, replay, slowest} from './differential-harness'
+import {counters, type Doc, isNonEmpty, Lockstep, type Outcome, type QueryCase, replay, slowest} from './differential-harness'
 
 const SEED = Number(process.env.LAKE_DIFF_SEED ?? 1207)
 const RUNS = Number(process.env.LAKE_DIFF_RUNS ?? 4000)
@@ -95,7 +94,7 @@ async function runSteps(lockstep: Lockstep, steps: readonly Step[], totals: Tota
 
 describe('lake GROQ vs plain groq-js (differential, issue 12)', () => {
   it('agrees on generated documents, transactions and queries', {timeout: 300_000}, async () => {
-    console.log(`differential: seed ${SEED}, ${RUNS} runs (set LAKE_DIFF_SEED / LAKE_DIFF_RUNS to change); known differences left out: ${JSON.stringify(KNOWN_DIFFERENCES)}`)
+    console.log(`differential: seed ${SEED}, ${RUNS} runs (set LAKE_DIFF_SEED / LAKE_DIFF_RUNS to change)`)
     const totals = emptyTotals()
     const before = {...counters}
     const started = performance.now()
@@ -320,27 +319,18 @@ describe('lake GROQ vs plain groq-js: hand-written cases', () => {
     await lockstep.checkAll(cases)
   })
 
-  it('score() adds the scores of a || b || c left to right, like groq-js (known difference on main)', async () => {
+  it('score() adds the scores of a || b || c left to right, like groq-js (regression: the lake regrouped them)', async () => {
     // Scores 1 + 1.5714285714285714 + 3.142857142857143: (a + b) + c and a + (b + c) differ in the last digit.
-    const repro = {
+    const outcome = await replay({
       initial: [{_id: 'a', _type: 'film', title: 'alpha beta beta beta', note: 'gamma gamma gamma delta delta delta'}],
       initialSeq: 0,
       transactions: [],
       query: '*[_type == "film"] | score(title match "alpha" || title match "beta" || note match ["gamma", "delta"]){_id, _score}',
       params: {},
-      perspective: 'published' as const,
+      perspective: 'published',
       allowPrivate: true,
-    }
-    if (!KNOWN_DIFFERENCES.scoreChainsRegrouped) {
-      expect(await replay(repro)).toEqual({ok: true, json: '[{"_id":"a","_score":5.7142857142857135}]'})
-      return
-    }
-    const error = await replay(repro).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    if (!(error instanceof DifferenceError)) throw new Error('score() chains no longer differ from groq-js: set KNOWN_DIFFERENCES.scoreChainsRegrouped to false in differential-grammar.ts')
-    expect(error.message).toContain('"_score":5.714285714285714}]')
+    })
+    expect(outcome).toEqual({ok: true, json: '[{"_id":"a","_score":5.7142857142857135}]'})
   })
 
   it('replays a printed reproduction', async () => {
