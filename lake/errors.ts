@@ -47,3 +47,12 @@ export function isLakeError(error: unknown): error is LakeError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/** A query that ran out of its time budget (the pool at the deadline, or the worker noticing first). */
+export function timedOut(ms: number): LakeError {
+  return new LakeError(
+    408,
+    'queryTimeout',
+    `The query took longer than the lake's time budget of ${ms} ms and was stopped; narrow it (filter on _type, slice the result) or start the lake with a larger --query-timeout`,
+  )
+}

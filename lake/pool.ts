@@ -2,7 +2,7 @@ import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
-import {LakeError} from './errors'
+import {LakeError, timedOut} from './errors'
 import {DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_QUERY_TIMEOUT_MS} from './limits'
 import type {ChangeMessage, ErrorBody, FromWorker, JobMessage, JobRequest, JobResult, ToWorker} from './protocol'
 
@@ -254,6 +254,7 @@ export class QueryPool {
         dataset: job.dataset,
         path: job.path,
         deadline: job.deadline,
+        timeoutMs: job.timeoutMs,
         cancel: job.cancel,
         request: job.request,
       }
@@ -372,13 +373,6 @@ export class QueryPool {
   }
 }
 
-function timedOut(ms: number): LakeError {
-  return new LakeError(
-    408,
-    'queryTimeout',
-    `The query took longer than the lake's time budget of ${ms} ms and was stopped; narrow it (filter on _type, slice the result) or start the lake with a larger --query-timeout`,
-  )
-}
 
 function cancelled(): LakeError {
   return new LakeError(499, 'queryCancelled', 'The query was cancelled because its client went away')

@@ -32,6 +32,8 @@ export interface JobMessage {
   path: string
   /** Absolute time (ms since the epoch) at which the job must give up. */
   deadline: number
+  /** The budget the deadline comes from, for the error message. */
+  timeoutMs: number
   /** Set to 1 by the main thread to cancel (client gone, budget spent). */
   cancel: Int32Array
   request: JobRequest

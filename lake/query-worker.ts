@@ -6,7 +6,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {DocumentSet} from './docset'
 import {isRecord, type LakeDocument} from './documents'
-import {errorMessage, LakeError} from './errors'
+import {errorMessage, LakeError, timedOut} from './errors'
 import {type Checkpoint, compileListen, compileQuery, evaluateOver, parsePerspective, QueryAbort, View} from './groq'
 import {type ChangeMessage, decodeWrites, type ErrorBody, type JobMessage, type JobResult, type SelectionSpec, type ToWorker} from './protocol'
 import {stringifyCapped} from './serialize'
@@ -161,11 +161,10 @@ async function select(job: JobMessage, spec: SelectionSpec, checkpoint: Checkpoi
   return [...new Set(ids)]
 }
 
-function errorBody(error: unknown): ErrorBody {
+function errorBody(error: unknown, job: JobMessage): ErrorBody {
   if (error instanceof QueryAbort) {
-    return error.reason === 'timeout'
-      ? {statusCode: 408, type: 'queryTimeout', description: "The query took longer than the lake's time budget and was stopped", details: {}}
-      : {statusCode: 499, type: 'queryCancelled', description: 'The query was cancelled', details: {}}
+    // The same answer the pool gives when it stops waiting at the deadline.
+    return error.reason === 'timeout' ? errorBody(timedOut(job.timeoutMs), job) : {statusCode: 499, type: 'queryCancelled', description: 'The query was cancelled', details: {}}
   }
   if (error instanceof LakeError) return {statusCode: error.statusCode, type: error.type, description: error.message, details: error.details}
   if (error instanceof RangeError) {
@@ -180,7 +179,7 @@ async function runJob(job: JobMessage): Promise<void> {
     const result = await execute(job)
     port?.postMessage({type: 'done', id: job.id, result}, result.kind === 'query' ? [result.json.buffer as ArrayBuffer] : [])
   } catch (error) {
-    port?.postMessage({type: 'failed', id: job.id, error: errorBody(error)})
+    port?.postMessage({type: 'failed', id: job.id, error: errorBody(error, job)})
   }
   beat()
 }

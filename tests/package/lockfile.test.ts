@@ -81,7 +81,10 @@ describe('package-lock.json', () => {
     const version = lock.packages[binding]?.version
     expect(version, 'the lock holds rolldown bindings for every platform').toBeDefined()
     const dir = copyOf(ROOT, {lock: (json) => void delete json.packages[binding]})
-    expect(lockfileProblems(dir)).toEqual([`npm ci: missing @rolldown/binding-darwin-arm64@${version}`])
+    // npm names the version when it knows it from its cache and leaves it out otherwise.
+    const problems = lockfileProblems(dir)
+    expect(problems).toHaveLength(1)
+    expect([`npm ci: missing @rolldown/binding-darwin-arm64@${version}`, 'npm ci: missing @rolldown/binding-darwin-arm64@']).toContain(problems[0])
   })
 
   it('catches package.json changes the lock does not record, even ones npm ci tolerates', () => {
