@@ -25,6 +25,11 @@ export class Chunked<T> {
     this.length = length
   }
 
+  /** A sequence of these chunks (each non-empty), as they are. */
+  static fromChunks<T>(chunks: readonly (readonly T[])[]): Chunked<T> {
+    return new Chunked<T>(chunks)
+  }
+
   static from<T>(items: readonly T[]): Chunked<T> {
     const chunks: T[][] = []
     for (let at = 0; at < items.length; at += TARGET) chunks.push(items.slice(at, at + TARGET))
@@ -129,5 +134,97 @@ export class Chunked<T> {
     const chunks = this.#chunks.slice()
     chunks[index] = chunk
     return new Chunked(chunks)
+  }
+
+  /** Edits many positions at once: each chunk is copied at most once, the directory once (see ChunkedBatch). */
+  batch(): ChunkedBatch<T> {
+    return new ChunkedBatch(this.#chunks)
+  }
+}
+
+/**
+ * A batch of edits on a Chunked sequence, addressed by (chunk, offset) so positions need no
+ * directory between edits: a document with hundreds of index keys (its words) changes in
+ * one pass instead of copying the directory hundreds of times.
+ */
+export class ChunkedBatch<T> {
+  readonly #chunks: T[][]
+  readonly #copied = new Set<number>()
+
+  constructor(chunks: readonly (readonly T[])[]) {
+    // The directory is copied; chunks are shared until edited.
+    this.#chunks = chunks.slice() as T[][]
+  }
+
+  /** The first (chunk, offset) whose item makes `test` true, like Chunked.first. */
+  first(test: (item: T) => boolean): {chunk: number; offset: number} {
+    let lo = 0
+    let hi = this.#chunks.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const chunk = this.#chunks[mid] ?? []
+      if (test(chunk[chunk.length - 1] as T)) hi = mid
+      else lo = mid + 1
+    }
+    if (lo === this.#chunks.length) {
+      const last = this.#chunks.length - 1
+      return last < 0 ? {chunk: -1, offset: 0} : {chunk: last, offset: this.#chunks[last]?.length ?? 0}
+    }
+    const chunk = this.#chunks[lo] ?? []
+    let inLo = 0
+    let inHi = chunk.length
+    while (inLo < inHi) {
+      const mid = (inLo + inHi) >>> 1
+      if (test(chunk[mid] as T)) inHi = mid
+      else inLo = mid + 1
+    }
+    return {chunk: lo, offset: inLo}
+  }
+
+  at({chunk, offset}: {chunk: number; offset: number}): T | undefined {
+    return this.#chunks[chunk]?.[offset]
+  }
+
+  #writable(index: number): T[] {
+    if (!this.#copied.has(index)) {
+      this.#chunks[index] = (this.#chunks[index] ?? []).slice()
+      this.#copied.add(index)
+    }
+    return this.#chunks[index] ?? []
+  }
+
+  insert({chunk, offset}: {chunk: number; offset: number}, item: T): void {
+    if (chunk < 0) {
+      this.#chunks.push([item])
+      this.#copied.add(this.#chunks.length - 1)
+      return
+    }
+    this.#writable(chunk).splice(offset, 0, item)
+  }
+
+  replace({chunk, offset}: {chunk: number; offset: number}, item: T): void {
+    this.#writable(chunk)[offset] = item
+  }
+
+  remove({chunk, offset}: {chunk: number; offset: number}): void {
+    const items = this.#writable(chunk)
+    items.splice(offset, 1)
+    // An empty chunk has no last item to search by: drop it now (the copied set shifts with it).
+    if (items.length === 0) {
+      this.#chunks.splice(chunk, 1)
+      const shifted = [...this.#copied].filter((index) => index !== chunk).map((index) => (index > chunk ? index - 1 : index))
+      this.#copied.clear()
+      for (const index of shifted) this.#copied.add(index)
+    }
+  }
+
+  /** The edited sequence (chunks that grew too long are split). */
+  done(): Chunked<T> {
+    const chunks: T[][] = []
+    for (const chunk of this.#chunks) {
+      if (chunk.length > MAX) for (let at = 0; at < chunk.length; at += TARGET) chunks.push(chunk.slice(at, at + TARGET))
+      else if (chunk.length > 0) chunks.push(chunk)
+    }
+    return Chunked.fromChunks(chunks)
   }
 }

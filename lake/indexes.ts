@@ -103,20 +103,27 @@ export class SortedIndex {
 
   /** This index after documents changed: `before` (absent: new) and `after` (absent: deleted) of each. */
   with(changes: readonly {id: string; before: Doc | undefined; after: Doc | undefined}[]): SortedIndex {
-    let entries = this.#entries
+    const batch = this.#entries.batch()
+    const find = (key: string, id: string) =>
+      batch.first((entry) => (compareStrings(entry.key, key) || compareStrings(idOf(entry.doc), id)) >= 0)
     for (const {id, before, after} of changes) {
-      if (before) {
-        for (const key of this.#keysOf(before)) {
-          const at = this.#seek(entries, key, id)
-          const found = entries.at(at)
-          if (found && found.key === key && idOf(found.doc) === id) entries = entries.remove(at)
-        }
+      const old = new Set(before ? this.#keysOf(before) : [])
+      const next = after ? this.#keysOf(after) : []
+      for (const key of next) {
+        const at = find(key, id)
+        const found = batch.at(at)
+        // A key the document keeps (most of them, for a document's words) only points at the new version.
+        if (found && found.key === key && idOf(found.doc) === id) batch.replace(at, {key, doc: after as Doc})
+        else batch.insert(at, {key, doc: after as Doc})
+        old.delete(key)
       }
-      if (after) {
-        for (const key of this.#keysOf(after)) entries = entries.insert(this.#seek(entries, key, id), {key, doc: after})
+      for (const key of old) {
+        const at = find(key, id)
+        const found = batch.at(at)
+        if (found && found.key === key && idOf(found.doc) === id) batch.remove(at)
       }
     }
-    return new SortedIndex(entries, this.#keysOf)
+    return new SortedIndex(batch.done(), this.#keysOf)
   }
 }
 
