@@ -146,6 +146,23 @@ describe('listen', () => {
     }
   })
 
+  it('gives listeners with the same subscription the same events, and a listener with other parameters its own, in commit order', async () => {
+    const first = await listen(t.client, '*[_type == "review" && rating >= $min]', {min: 3})
+    const second = await listen(t.client, '*[_type == "review" && rating >= $min]', {min: 3})
+    const stricter = await listen(t.client, '*[_type == "review" && rating >= $min]', {min: 5})
+    // Several transactions in one turn of the event loop reach each stream as one write, still in order.
+    await Promise.all([t.client.create({_id: 'a', _type: 'review', rating: 4}), t.client.create({_id: 'b', _type: 'review', rating: 5})])
+    await t.client.patch('a').set({rating: 5}).commit()
+    await waitFor(() => first.mutations().length >= 3 && second.mutations().length >= 3 && stricter.mutations().length >= 2, 'the events')
+    const seen = (listener: typeof first) => listener.mutations().map((event) => [event.documentId, event.transition, (event.result as {rating?: number} | undefined)?.rating])
+    for (const listener of [first, second, stricter]) listener.subscription.unsubscribe()
+    expect(seen(second)).toEqual(seen(first))
+    expect(seen(first).map(([id, transition]) => [id, transition]).sort()).toEqual([['a', 'appear'], ['a', 'update'], ['b', 'appear']])
+    // Per document, in commit order.
+    expect(seen(first).filter(([id]) => id === 'a')).toEqual([['a', 'appear', 4], ['a', 'update', 5]])
+    expect(seen(stricter).map(([id, transition]) => [id, transition]).sort()).toEqual([['a', 'appear'], ['b', 'appear']])
+  })
+
   it('sends keepalive comments and ends streams when the lake closes', async () => {
     const response = await fetch(`${t.lake.url}/v1/data/listen/test?query=*`, {
       headers: {Authorization: `Bearer ${t.lake.token}`},
