@@ -1,7 +1,7 @@
 import {Mutation, type Mut} from '@sanity/mutator'
 
 import {DocumentSet, type DocumentWrite} from './docset'
-import {cloneJson, collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
+import {collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
 import {compileListen} from './groq'
 import {type HistoryLog, LAKE_TOKEN_USER_ID} from './history'
@@ -55,8 +55,6 @@ export interface ChangeEvent {
   timestamp: string
   identity: string
   changes: DocumentChange[]
-  /** All documents after the transaction, in `_id` order (for evaluating listener filters). */
-  documents: readonly LakeDocument[]
 }
 
 export interface QueryOptions {
@@ -81,6 +79,24 @@ function runOptions(options: QueryOptions): RunOptions {
 }
 
 /** Frozen, so no caller (or query result consumer) can change what the store holds. */
+/**
+ * A copy of JSON data the caller can no longer change: frozen parts are shared, the rest
+ * is copied. Frozen parts are the store's own (stored documents are deep-frozen), so a
+ * patch copies what it changed rather than the whole document (a long review is a deep
+ * tree of Portable Text).
+ */
+function ownedCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  if (Array.isArray(value)) return value.map(ownedCopy) as T
+  const out: Record<string, unknown> = {}
+  for (const [key, child] of Object.entries(value)) {
+    // A "__proto__" key from JSON is data, not the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, {value: ownedCopy(child), enumerable: true, writable: true, configurable: true})
+    else out[key] = ownedCopy(child)
+  }
+  return out as T
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
@@ -241,7 +257,7 @@ export class Dataset {
       }
       const keyed = options.autoGenerateArrayKeys ? withArrayKeys(body) : body
       const createdAt = typeof keyed._createdAt === 'string' ? keyed._createdAt : (existing?._createdAt ?? timestamp)
-      return deepFreeze({...cloneJson(keyed), _id: id, _type: String(keyed._type), _rev: transactionId, _createdAt: createdAt, _updatedAt: timestamp})
+      return deepFreeze({...ownedCopy(keyed), _id: id, _type: String(keyed._type), _rev: transactionId, _createdAt: createdAt, _updatedAt: timestamp})
     }
 
     for (const [index, mutation] of mutations.entries()) {
@@ -341,7 +357,6 @@ export class Dataset {
       timestamp,
       identity: options.identity ?? LAKE_TOKEN_USER_ID,
       changes,
-      documents: this.#state.documents(),
     }
     const listeners = [...this.#listeners]
     if (listeners.length > 0) {
@@ -437,7 +452,8 @@ function applyPatch(doc: LakeDocument, body: PatchBody, index: number): Record<s
   const patch = {...operations, id: doc._id} as NonNullable<Mut['patch']>
   let patched: unknown
   try {
-    patched = new Mutation({mutations: [{patch}]}).apply(cloneJson(doc))
+    // The mutator copies what it changes and shares the rest (the stored document is frozen).
+    patched = new Mutation({mutations: [{patch}]}).apply(doc)
   } catch (error) {
     throw mutationError(400, index, 'patchError', `Could not apply patch to "${doc._id}": ${errorMessage(error)}`, doc._id)
   }

@@ -1,3 +1,4 @@
+import {Chunked} from './chunked'
 import {compareIds, type LakeDocument} from './documents'
 import {type Perspective, PerspectiveRule, type View} from './views'
 
@@ -20,14 +21,15 @@ export interface DocumentWrite {
  */
 export class DocumentSet {
   readonly #docs = new Map<string, LakeDocument>()
-  #sorted: readonly LakeDocument[]
+  /** In `_id` order, chunked so a write copies one chunk rather than the whole list. */
+  #sorted: Chunked<LakeDocument>
   readonly #views = new Map<string, {rule: PerspectiveRule; view: View}>()
   #seq: number
 
   /** `docs` in `_id` order. */
   constructor(docs: readonly LakeDocument[], seq: number) {
     for (const doc of docs) this.#docs.set(doc._id, doc)
-    this.#sorted = docs
+    this.#sorted = Chunked.from(docs)
     this.#seq = seq
   }
 
@@ -39,8 +41,9 @@ export class DocumentSet {
     return this.#docs.size
   }
 
+  /** Every document in `_id` order, as one array (flattened on first use after a write). */
   documents(): readonly LakeDocument[] {
-    return this.#sorted
+    return this.#sorted.toArray()
   }
 
   get(id: string): LakeDocument | undefined {
@@ -53,7 +56,7 @@ export class DocumentSet {
     let found = this.#views.get(key)
     if (!found) {
       const rule = new PerspectiveRule(perspective, allowPrivate)
-      found = {rule, view: rule.build(this.#sorted, (id) => this.#docs.get(id))}
+      found = {rule, view: rule.build(this.#sorted.toArray(), (id) => this.#docs.get(id))}
       this.#views.set(key, found)
     }
     return found.view
@@ -66,32 +69,22 @@ export class DocumentSet {
       else this.#docs.delete(id)
     }
     if (writes.length > 64) {
-      this.#sorted = [...this.#docs.values()].sort((a, b) => compareIds(a._id, b._id))
+      this.#sorted = Chunked.from([...this.#docs.values()].sort((a, b) => compareIds(a._id, b._id)))
     } else {
-      const next = this.#sorted.slice()
+      const batch = this.#sorted.batch()
       for (const {id, doc} of writes) {
-        const at = lowerBound(next, id)
-        const hit = next[at]?._id === id
-        if (doc) next.splice(at, hit ? 1 : 0, doc)
-        else if (hit) next.splice(at, 1)
+        const at = batch.first((item) => !(item._id < id))
+        const hit = batch.at(at)?._id === id
+        if (doc) {
+          if (hit) batch.replace(at, doc)
+          else batch.insert(at, doc)
+        } else if (hit) batch.remove(at)
       }
-      this.#sorted = next
+      this.#sorted = batch.done()
     }
     const ids = writes.map(({id}) => id)
     const get = (id: string) => this.#docs.get(id)
     for (const entry of this.#views.values()) entry.view = entry.rule.patch(entry.view, ids, get)
     this.#seq = seq
   }
-}
-
-function lowerBound(sorted: readonly LakeDocument[], id: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    const midId = sorted[mid]?._id ?? ''
-    if (midId < id) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

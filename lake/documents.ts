@@ -102,7 +102,3 @@ export function withArrayKeys<T>(value: T): T {
   return value
 }
 
-/** Deep copy of JSON data, so callers can never mutate what the store holds. */
-export function cloneJson<T>(value: T): T {
-  return structuredClone(value)
-}
