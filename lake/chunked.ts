@@ -95,6 +95,44 @@ export class Chunked<T> {
     return out
   }
 
+  /**
+   * The items whose key is one of `keys`, for a sequence in strictly increasing key order
+   * and `keys` in increasing order: a binary search of the chunk directory for the first
+   * key, then forward from there, and a binary search inside each chunk visited.
+   */
+  matchSorted(keys: readonly string[], keyOf: (item: T) => string): T[] {
+    const out: T[] = []
+    const first = keys[0]
+    if (first === undefined) return out
+    let index = 0
+    let hi = this.#chunks.length
+    while (index < hi) {
+      const mid = (index + hi) >>> 1
+      const chunk = this.#chunks[mid] ?? []
+      if (chunk.length > 0 && !(keyOf(chunk[chunk.length - 1] as T) < first)) hi = mid
+      else index = mid + 1
+    }
+    for (const key of keys) {
+      while (index < this.#chunks.length) {
+        const chunk = this.#chunks[index] ?? []
+        if (chunk.length > 0 && !(keyOf(chunk[chunk.length - 1] as T) < key)) break
+        index++
+      }
+      const chunk = this.#chunks[index]
+      if (!chunk) break
+      let lo = 0
+      let hi = chunk.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (keyOf(chunk[mid] as T) < key) lo = mid + 1
+        else hi = mid
+      }
+      const item = chunk[lo]
+      if (item !== undefined && keyOf(item) === key) out.push(item)
+    }
+    return out
+  }
+
   /** Every item, as one array (built once per sequence). */
   toArray(): readonly T[] {
     this.#array ??= this.#chunks.flat() as T[]

@@ -21,6 +21,12 @@ function idOf(doc: Doc): string {
   return String(doc._id)
 }
 
+/**
+ * One (key, document) pair. A write that leaves a document's keys as they were leaves its
+ * entries alone (editing a review's rating must not touch its few hundred word entries), so
+ * `doc` may be an earlier state of the document: it identifies the document by `_id`, and
+ * View resolves it to the current state.
+ */
 interface Entry {
   key: string
   doc: Doc
@@ -70,7 +76,7 @@ export class SortedIndex {
     return [from, to]
   }
 
-  /** The documents with `key`, in `_id` order. */
+  /** The documents with `key`, in `_id` order, as indexed (see Entry: resolve them by `_id`). */
   lookup(key: string): readonly Doc[] {
     const [from, to] = this.range(key)
     return this.#entries.slice(from, to).map((entry) => entry.doc)
@@ -88,11 +94,12 @@ export class SortedIndex {
     return to - from
   }
 
-  /** The documents with a key that starts with `prefix` (each once, in `_id` order). */
+  /** The documents with a key that starts with `prefix` (each once, in `_id` order), as indexed (see Entry). */
   withPrefix(prefix: string): readonly Doc[] {
     const [from, to] = this.#prefixRange(prefix)
-    const docs = [...new Set(this.#entries.slice(from, to).map((entry) => entry.doc))]
-    return docs.sort((a, b) => compareStrings(idOf(a), idOf(b)))
+    const byId = new Map<string, Doc>()
+    for (const entry of this.#entries.slice(from, to)) byId.set(idOf(entry.doc), entry.doc)
+    return [...byId.values()].sort((a, b) => compareStrings(idOf(a), idOf(b)))
   }
 
   /** How many documents have `key` (no copy). */
@@ -106,24 +113,28 @@ export class SortedIndex {
     const batch = this.#entries.batch()
     const find = (key: string, id: string) =>
       batch.first((entry) => (compareStrings(entry.key, key) || compareStrings(idOf(entry.doc), id)) >= 0)
+    let changed = false
     for (const {id, before, after} of changes) {
       const old = new Set(before ? this.#keysOf(before) : [])
       const next = after ? this.#keysOf(after) : []
       for (const key of next) {
+        // A key the document keeps keeps its entry (see Entry).
+        if (old.delete(key)) continue
         const at = find(key, id)
         const found = batch.at(at)
-        // A key the document keeps (most of them, for a document's words) only points at the new version.
+        changed = true
+        // An entry already there (a document the index did not know it had) is replaced, not repeated.
         if (found && found.key === key && idOf(found.doc) === id) batch.replace(at, {key, doc: after as Doc})
         else batch.insert(at, {key, doc: after as Doc})
-        old.delete(key)
       }
       for (const key of old) {
         const at = find(key, id)
         const found = batch.at(at)
+        changed = true
         if (found && found.key === key && idOf(found.doc) === id) batch.remove(at)
       }
     }
-    return new SortedIndex(batch.done(), this.#keysOf)
+    return changed ? new SortedIndex(batch.done(), this.#keysOf) : this
   }
 }
 

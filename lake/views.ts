@@ -84,7 +84,7 @@ export class View {
       const doc = this.get(value)
       return doc ? [doc] : []
     }
-    return this.#index(`path:${path.join('.')}`, () => pathKeys(path)).lookup(value)
+    return this.#current(this.#index(`path:${path.join('.')}`, () => pathKeys(path)).lookup(value))
   }
 
   /** How many documents `lookup(path, value)` finds, without building the list. */
@@ -95,7 +95,7 @@ export class View {
 
   /** Documents that `references(id)` is true for, in view order. */
   referencing(id: string): readonly Doc[] {
-    return this.#index(REFERENCES, () => referenceKeys).lookup(id)
+    return this.#current(this.#index(REFERENCES, () => referenceKeys).lookup(id))
   }
 
   referencingCount(id: string): number {
@@ -107,7 +107,7 @@ export class View {
    * with a `match` token (see documentTokens) starting with `prefix`, in view order.
    */
   withTokenPrefix(source: TokenSource | undefined, prefix: string): readonly Doc[] {
-    return this.#tokenIndex(source).withPrefix(prefix)
+    return this.#current(this.#tokenIndex(source).withPrefix(prefix))
   }
 
   /** At least how many documents withTokenPrefix finds (without listing them). */
@@ -144,6 +144,16 @@ export class View {
       this.#indexes.set(name, index)
     }
     return index
+  }
+
+  /** Documents as an index holds them (in `_id` order, possibly earlier states: see Entry in indexes.ts), as this view has them now. */
+  #current(indexed: readonly Doc[]): readonly Doc[] {
+    // Hand-made views are never patched, so their indexes hold exactly their documents.
+    if (this.#byIdMap || indexed.length === 0) return indexed
+    return this.#list.matchSorted(
+      indexed.map((doc) => String(doc._id)),
+      (doc) => String(doc._id),
+    )
   }
 
   #index(name: string, keysOf: () => (doc: Doc) => readonly string[]): SortedIndex {
