@@ -33,9 +33,8 @@ export class Chunked<T> {
   static from<T>(items: readonly T[]): Chunked<T> {
     const chunks: T[][] = []
     for (let at = 0; at < items.length; at += TARGET) chunks.push(items.slice(at, at + TARGET))
-    const list = new Chunked<T>(chunks)
-    list.#array = items
-    return list
+    // Not keeping `items` as the flat array: callers build from arrays push() grew (spare capacity).
+    return new Chunked<T>(chunks)
   }
 
   /** Which chunk holds position `at` (the last chunk for `at === length`). */

@@ -1,9 +1,9 @@
 /**
- * Secondary indexes of a view (see View in groq.ts): for each key, the documents that have
+ * Secondary indexes of a view (see View in views.ts): for each key, the documents that have
  * it, in `_id` order (the order of `*`), so a candidate list can stand in for `*` and give
- * groq-js the same documents in the same order. Entries are kept sorted by (key, `_id`) in
- * two parallel arrays. Indexes are immutable: a write makes a patched copy (a couple of
- * array copies, no rebuild), so a query still running on the old view keeps a stable one.
+ * groq-js the same documents in the same order. Indexes are immutable: a write makes a
+ * patched copy (a few chunk copies, no rebuild), so a query still running on the old view
+ * keeps a stable one.
  */
 import {Chunked} from './chunked'
 import {isRecord} from './documents'
@@ -22,22 +22,63 @@ function idOf(doc: Doc): string {
 }
 
 /**
- * One (key, document) pair. A write that leaves a document's keys as they were leaves its
- * entries alone (editing a review's rating must not touch its few hundred word entries), so
- * `doc` may be an earlier state of the document: it identifies the document by `_id`, and
- * View resolves it to the current state.
+ * One key's documents, in `_id` order: a plain array, or a chunked sequence once it is long
+ * (a write then copies one chunk of `_type == "comment"`, not 84k entries). A write that
+ * leaves a document's keys as they were leaves its postings alone (editing a review's
+ * rating must not touch its few hundred word postings), so a posting may hold an earlier
+ * state of a document: it identifies the document by `_id`, and View resolves it.
  */
-interface Entry {
+interface Posting {
   key: string
-  doc: Doc
+  docs: readonly Doc[] | Chunked<Doc>
 }
 
+/** Postings longer than this are chunked. */
+const CHUNKED_POSTING = 1024
+
+function postingDocs(posting: Posting | undefined): readonly Doc[] {
+  if (!posting) return []
+  return posting.docs instanceof Chunked ? posting.docs.toArray() : posting.docs
+}
+
+function postingSize(posting: Posting): number {
+  return posting.docs.length
+}
+
+/** `docs` with `doc` in its `_id` place (replacing an earlier state of it), or without it when `doc` is `remove`. */
+function editPosting(docs: readonly Doc[] | Chunked<Doc>, id: string, doc: Doc | undefined): readonly Doc[] | Chunked<Doc> {
+  if (docs instanceof Chunked) {
+    const at = docs.first((item) => !(idOf(item) < id))
+    const hit = docs.at(at) !== undefined && idOf(docs.at(at) as Doc) === id
+    if (doc) return hit ? docs.replace(at, doc) : docs.insert(at, doc)
+    return hit ? docs.remove(at) : docs
+  }
+  let lo = 0
+  let hi = docs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (idOf(docs[mid] as Doc) < id) lo = mid + 1
+    else hi = mid
+  }
+  const hit = lo < docs.length && idOf(docs[lo] as Doc) === id
+  if (!doc && !hit) return docs
+  const next = docs.slice()
+  if (doc) next.splice(lo, hit ? 1 : 0, doc)
+  else next.splice(lo, 1)
+  return next.length > CHUNKED_POSTING ? Chunked.from(next) : next
+}
+
+/**
+ * Secondary index: for each key, the documents that have it (a posting, in `_id` order),
+ * postings in key order so key prefixes are ranges. One entry per key keeps memory near
+ * one pointer per (key, document) pair.
+ */
 export class SortedIndex {
-  readonly #entries: Chunked<Entry>
+  readonly #postings: Chunked<Posting>
   readonly #keysOf: KeysOf
 
-  private constructor(entries: Chunked<Entry>, keysOf: KeysOf) {
-    this.#entries = entries
+  private constructor(postings: Chunked<Posting>, keysOf: KeysOf) {
+    this.#postings = postings
     this.#keysOf = keysOf
   }
 
@@ -52,87 +93,79 @@ export class SortedIndex {
         else groups.set(key, [doc])
       }
     }
-    const entries: Entry[] = []
-    for (const key of [...groups.keys()].sort(compareStrings)) for (const doc of groups.get(key) ?? []) entries.push({key, doc})
-    return new SortedIndex(Chunked.from(entries), keysOf)
+    const postings: Posting[] = []
+    for (const key of [...groups.keys()].sort(compareStrings)) {
+      const group = groups.get(key) ?? []
+      // slice(): an exact-size copy, without the spare capacity push() left.
+      postings.push({key, docs: group.length > CHUNKED_POSTING ? Chunked.from(group) : group.slice()})
+    }
+    return new SortedIndex(Chunked.from(postings), keysOf)
   }
 
-  get size(): number {
-    return this.#entries.length
+  #posting(key: string): Posting | undefined {
+    const found = this.#postings.at(this.#postings.first((posting) => !(posting.key < key)))
+    return found?.key === key ? found : undefined
   }
 
-  /** First entry at or after (key, id); any entry of `key` when `id` is undefined. */
-  #seek(entries: Chunked<Entry>, key: string, id: string | undefined): number {
-    return entries.first((entry) => {
-      const order = compareStrings(entry.key, key) || (id === undefined ? 0 : compareStrings(idOf(entry.doc), id))
-      return order >= 0
-    })
+  /** The postings whose key starts with `prefix` (contiguous in key order). */
+  #withPrefix(prefix: string): Posting[] {
+    const from = this.#postings.first((posting) => !(posting.key < prefix))
+    const to = this.#postings.first((posting) => posting.key > prefix && !posting.key.startsWith(prefix))
+    return this.#postings.slice(from, to)
   }
 
-  /** Where the entries with `key` are: `[from, to)`. */
-  range(key: string): [number, number] {
-    const from = this.#seek(this.#entries, key, undefined)
-    const to = this.#entries.first((entry) => entry.key > key)
-    return [from, to]
-  }
-
-  /** The documents with `key`, in `_id` order, as indexed (see Entry: resolve them by `_id`). */
+  /** The documents with `key`, in `_id` order, as indexed (see Posting: resolve them by `_id`). */
   lookup(key: string): readonly Doc[] {
-    const [from, to] = this.range(key)
-    return this.#entries.slice(from, to).map((entry) => entry.doc)
-  }
-
-  #prefixRange(prefix: string): [number, number] {
-    const from = this.#seek(this.#entries, prefix, undefined)
-    const to = this.#entries.first((entry) => entry.key > prefix && !entry.key.startsWith(prefix))
-    return [from, to]
-  }
-
-  /** How many entries have a key starting with `prefix` (at least as many as the documents). */
-  prefixCount(prefix: string): number {
-    const [from, to] = this.#prefixRange(prefix)
-    return to - from
-  }
-
-  /** The documents with a key that starts with `prefix` (each once, in `_id` order), as indexed (see Entry). */
-  withPrefix(prefix: string): readonly Doc[] {
-    const [from, to] = this.#prefixRange(prefix)
-    const byId = new Map<string, Doc>()
-    for (const entry of this.#entries.slice(from, to)) byId.set(idOf(entry.doc), entry.doc)
-    return [...byId.values()].sort((a, b) => compareStrings(idOf(a), idOf(b)))
+    return postingDocs(this.#posting(key))
   }
 
   /** How many documents have `key` (no copy). */
   count(key: string): number {
-    const [from, to] = this.range(key)
-    return to - from
+    const posting = this.#posting(key)
+    return posting ? postingSize(posting) : 0
+  }
+
+  /** How many (key, document) pairs have a key starting with `prefix` (at least as many as the documents). */
+  prefixCount(prefix: string): number {
+    let count = 0
+    for (const posting of this.#withPrefix(prefix)) count += postingSize(posting)
+    return count
+  }
+
+  /** The documents with a key that starts with `prefix` (each once, in `_id` order), as indexed (see Posting). */
+  withPrefix(prefix: string): readonly Doc[] {
+    const postings = this.#withPrefix(prefix)
+    if (postings.length === 1) return postingDocs(postings[0])
+    const byId = new Map<string, Doc>()
+    for (const posting of postings) for (const doc of postingDocs(posting)) byId.set(idOf(doc), doc)
+    return [...byId.values()].sort((a, b) => compareStrings(idOf(a), idOf(b)))
   }
 
   /** This index after documents changed: `before` (absent: new) and `after` (absent: deleted) of each. */
   with(changes: readonly {id: string; before: Doc | undefined; after: Doc | undefined}[]): SortedIndex {
-    const batch = this.#entries.batch()
-    const find = (key: string, id: string) =>
-      batch.first((entry) => (compareStrings(entry.key, key) || compareStrings(idOf(entry.doc), id)) >= 0)
+    const batch = this.#postings.batch()
     let changed = false
+    const edit = (key: string, id: string, doc: Doc | undefined) => {
+      const at = batch.first((posting) => !(posting.key < key))
+      const found = batch.at(at)
+      if (found?.key === key) {
+        const docs = editPosting(found.docs, id, doc)
+        if (docs === found.docs) return
+        if (docs.length === 0) batch.remove(at)
+        else batch.replace(at, {key, docs})
+        changed = true
+      } else if (doc) {
+        batch.insert(at, {key, docs: [doc]})
+        changed = true
+      }
+    }
     for (const {id, before, after} of changes) {
       const old = new Set(before ? this.#keysOf(before) : [])
-      const next = after ? this.#keysOf(after) : []
-      for (const key of next) {
-        // A key the document keeps keeps its entry (see Entry).
-        if (old.delete(key)) continue
-        const at = find(key, id)
-        const found = batch.at(at)
-        changed = true
-        // An entry already there (a document the index did not know it had) is replaced, not repeated.
-        if (found && found.key === key && idOf(found.doc) === id) batch.replace(at, {key, doc: after as Doc})
-        else batch.insert(at, {key, doc: after as Doc})
+      for (const key of after ? this.#keysOf(after) : []) {
+        // A key the document keeps keeps its posting (see Posting).
+        if (!old.delete(key)) edit(key, id, after)
       }
-      for (const key of old) {
-        const at = find(key, id)
-        const found = batch.at(at)
-        changed = true
-        if (found && found.key === key && idOf(found.doc) === id) batch.remove(at)
-      }
+      for (const key of old) edit(key, id, undefined)
     }
     return changed ? new SortedIndex(batch.done(), this.#keysOf) : this
   }
@@ -279,7 +312,8 @@ export function matchTokens(text: string): string[] {
 export function documentTokens(doc: Doc): readonly string[] {
   let tokens = tokensOf.get(doc)
   if (!tokens) {
-    tokens = collectTokens(doc)
+    const base = baseOf.get(doc)
+    tokens = base ? overlayTokens(doc, base) : collectTokens(doc)
     tokensOf.set(doc, tokens)
   }
   return tokens
@@ -287,8 +321,32 @@ export function documentTokens(doc: Doc): readonly string[] {
 
 /** Documents are immutable (a write makes a new object), so their tokens are computed once. */
 const tokensOf = new WeakMap<Doc, readonly string[]>()
+/** Perspective overlays (a stored document with another `_id` and an `_originalId`) and the document they copy. */
+const baseOf = new WeakMap<Doc, Doc>()
 
-function collectTokens(doc: Doc): readonly string[] {
+/**
+ * Records that `overlay` is `base` with a few attributes replaced or added, so its tokens are
+ * base's plus those of the attributes that differ: the drafts perspective's copy of every
+ * document then shares its word list instead of tokenising the document again.
+ */
+export function overlaysDocument(overlay: Doc, base: Doc): void {
+  baseOf.set(overlay, base)
+}
+
+/** Base's tokens and those of what the overlay changed (a superset of the overlay's own: indexes only narrow candidates). */
+function overlayTokens(doc: Doc, base: Doc): readonly string[] {
+  const inherited = documentTokens(base)
+  let extra: Set<string> | undefined
+  for (const key in doc) {
+    if (doc[key] === base[key]) continue
+    for (const token of collectTokens(doc[key])) {
+      if (!inherited.includes(token)) (extra ??= new Set()).add(token)
+    }
+  }
+  return extra ? [...inherited, ...extra] : inherited
+}
+
+function collectTokens(doc: unknown): readonly string[] {
   const found = new Set<string>()
   const walk = (value: unknown): void => {
     if (typeof value === 'string') {

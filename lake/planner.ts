@@ -625,7 +625,8 @@ function buildPlan(tree: ExprNode): Plan {
           let found = byPattern.get(key)
           if (!found) {
             // List the rarest word's documents, then keep those that have the other words too.
-            const [rarest, ...others] = [...prefixes].sort((a, b) => view.tokenPrefixCount(source, a) - view.tokenPrefixCount(source, b))
+            const counts = new Map(prefixes.map((prefix) => [prefix, view.tokenPrefixCount(source, prefix)]))
+            const [rarest, ...others] = [...prefixes].sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))
             found = view.withTokenPrefix(source, rarest ?? '').filter((doc) => {
               const tokens = documentTokens(doc)
               return others.every((prefix) => tokens.some((token) => token.startsWith(prefix)))

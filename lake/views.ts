@@ -7,7 +7,7 @@
  */
 import {compareIds, isPublicId, type LakeDocument} from './documents'
 import {Chunked} from './chunked'
-import {type Doc, documentTokens, OrderedIndex, type OrderKey, pathKeys, readPath, referenceKeys, SortedIndex} from './indexes'
+import {type Doc, documentTokens, OrderedIndex, type OrderKey, overlaysDocument, pathKeys, readPath, referenceKeys, SortedIndex} from './indexes'
 
 /**
  * Which documents a query sees.
@@ -219,6 +219,13 @@ function mergeById(a: readonly Doc[], b: readonly Doc[]): Doc[] {
   return out
 }
 
+/** A stored document as a perspective shows it (see overlaysDocument). */
+function overlay(doc: LakeDocument, changes: Record<string, string>): Doc {
+  const shown: Doc = {...doc, ...changes}
+  overlaysDocument(shown, doc)
+  return shown
+}
+
 export function isVersionOrDraft(id: string): boolean {
   return id.startsWith('drafts.') || id.startsWith('versions.')
 }
@@ -262,13 +269,13 @@ export class PerspectiveRule {
         const layered = prefix + id
         const doc = this.#visible(layered) ? get(layered) : undefined
         // Every document of a layered perspective says where it came from.
-        if (doc) return {...doc, _id: id, _originalId: layered}
+        if (doc) return overlay(doc, {_id: id, _originalId: layered})
       }
     }
     if (isVersionOrDraft(id) || !this.#visible(id)) return null
     const doc = get(id)
     if (!doc) return null
-    return perspective.kind === 'stack' ? {...doc, _originalId: id} : doc
+    return perspective.kind === 'stack' ? overlay(doc, {_originalId: id}) : doc
   }
 
   /** Builds the view from scratch over every stored document (in `_id` order). */
