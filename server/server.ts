@@ -313,6 +313,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           maxBufferedBytes: limits.maxWebSocketBufferedBytes,
           idleMs: timeouts.idleMs,
           guard: (what, callback) => guard.guard(what, callback),
+          onClosedByServer: (reason) => log(`presence socket closed by the server: ${reason}`),
         })
         presence.add(close)
         socket.on('close', () => presence.delete(close))

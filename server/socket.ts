@@ -23,6 +23,8 @@ export interface SocketOptions {
   head?: Buffer
   /** Runs a data callback and logs what it throws (the server's error boundary). */
   guard?: (what: string, callback: () => void) => void
+  /** Told why, each time this side ends the socket (not when the client closes it). */
+  onClosedByServer?: (reason: string) => void
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -34,6 +36,7 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
   const maxFrameBytes = options.maxFrameBytes ?? 64 * 1024
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
   const guard = options.guard ?? ((_what: string, callback: () => void) => callback())
+  const closedByServer = options.onClosedByServer ?? (() => {})
   const accept = createHash('sha1').update(key + GUID).digest('base64')
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
   let buffer: Buffer = Buffer.alloc(0)
@@ -43,6 +46,7 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
   const write = (bytes: Buffer) => {
     if (socket.destroyed) return
     if (socket.writableLength > maxBufferedBytes) {
+      closedByServer(`the client left more than ${maxBufferedBytes} bytes unread`)
       socket.destroy()
       return
     }
@@ -53,17 +57,22 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
   }
   const heartbeat = setInterval(() => send(HEARTBEAT), options.heartbeatMs ?? 20_000)
   heartbeat.unref()
-  const close = (code?: number) => {
+  const close = (code?: number, reason?: string) => {
     clearInterval(heartbeat)
     if (closed) return
     closed = true
+    if (reason !== undefined) closedByServer(reason)
     const payload = Buffer.alloc(code === undefined ? 0 : 2)
     if (code !== undefined) payload.writeUInt16BE(code)
     if (!socket.destroyed) socket.end(frame(0x8, payload))
     // A peer that does not finish the closing handshake is cut.
     setTimeout(() => socket.destroy(), 1000).unref()
   }
-  socket.setTimeout?.(options.idleMs ?? 120_000, () => socket.destroy())
+  const idleMs = options.idleMs ?? 120_000
+  socket.setTimeout?.(idleMs, () => {
+    closedByServer(`idle for ${idleMs} ms`)
+    socket.destroy()
+  })
   const receive = (chunk: Buffer) =>
     guard('presence socket', () => {
       if (closed) return
@@ -72,10 +81,10 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
         const parsed = readFrame(buffer, maxFrameBytes)
         if (parsed === undefined) {
           // An incomplete frame never holds more than one frame's worth of bytes.
-          if (buffer.length > maxFrameBytes + 14) close(TOO_BIG)
+          if (buffer.length > maxFrameBytes + 14) close(TOO_BIG, `a frame over ${maxFrameBytes} bytes`)
           return
         }
-        if ('error' in parsed) return close(parsed.error)
+        if ('error' in parsed) return close(parsed.error, parsed.error === TOO_BIG ? `a frame over ${maxFrameBytes} bytes` : 'a frame that breaks the WebSocket protocol')
         buffer = buffer.subarray(parsed.length)
         if (parsed.opcode === 0x8) return close()
         if (parsed.opcode === 0x9) write(frame(0xa, parsed.payload))
@@ -89,7 +98,7 @@ export function acceptPresenceSocket(key: string, socket: Duplex & {setTimeout?(
   socket.on('error', () => socket.destroy())
   socket.on('close', () => clearInterval(heartbeat))
   if (options.head && options.head.length > 0) receive(options.head)
-  return () => close()
+  return () => close(undefined, 'the server is shutting down')
 }
 
 function answer(text: string, nextSubscription: () => string): string | undefined {

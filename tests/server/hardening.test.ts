@@ -345,6 +345,7 @@ describe('timeouts and the presence socket', () => {
 
   test('the presence WebSocket closes on a frame over the size limit (even one only declared), and on an unmasked frame', async () => {
     const origin = `https://local.localhost:${app.server.port}`
+    const before = app.logs.length
     const big = await presence(origin, [wsFrame(0x1, Buffer.alloc(2000, 0x61))])
     expect(closeCodeIn(big.rest)).toBe(1009)
     expect(big.closed).toBe(true)
@@ -353,6 +354,12 @@ describe('timeouts and the presence socket', () => {
     expect(closeCodeIn(declared.rest)).toBe(1009)
     const unmasked = await presence(origin, [wsFrame(0x1, Buffer.from('{}'), {mask: false})])
     expect(closeCodeIn(unmasked.rest)).toBe(1002)
+    // Each one the server ended says so in its log, with why.
+    expect(app.logs.slice(before).filter((line) => line.startsWith('presence socket closed by the server'))).toEqual([
+      'presence socket closed by the server: a frame over 1024 bytes',
+      'presence socket closed by the server: a frame over 1024 bytes',
+      'presence socket closed by the server: a frame that breaks the WebSocket protocol',
+    ])
     expect(await app.client.fetch('count(*[_type == "film"])')).toBe(1)
   })
 
@@ -377,6 +384,7 @@ describe('timeouts and the presence socket', () => {
       await new Promise((resolveTick) => setImmediate(resolveTick))
     }
     expect(await closed).toBe(true)
+    expect(app.logs).toContain('presence socket closed by the server: the client left more than 16384 bytes unread')
     expect(await app.client.fetch('count(*[_type == "film"])')).toBe(1)
   })
 })

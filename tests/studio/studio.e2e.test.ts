@@ -42,16 +42,15 @@ interface ConsoleProblem {
   kind: 'console' | 'pageerror'
   text: string
   url: string
-  /** Set while the test reloads the page and hides it behind a second tab. */
-  duringReload?: true
 }
 
 /**
- * The Studio's presence client (@sanity/bifur-client) sends on its WebSocket without checking
- * that it is still open; when the page unloads for a reload, or goes to the background behind a
- * second tab, the browser may have begun closing the socket first. Allowed only then.
+ * The Studio's presence client (@sanity/bifur-client's `call`) sends on its WebSocket without
+ * checking that it is still open, so a request racing the Studio's own closing of a presence
+ * socket logs this (seen in CI under load, never reproduced alone). Allowed only when the server
+ * closed no presence socket meanwhile: then the closing was the Studio's.
  */
-const RELOAD_MESSAGES = [/^WebSocket is already in CLOSING or CLOSED state\.$/]
+const PRESENCE_CLIENT_MESSAGES = [/^WebSocket is already in CLOSING or CLOSED state\.$/]
 
 function hostOf(url: string): string {
   try {
@@ -76,8 +75,8 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
   let ids: {reviewId: string; filmId: string; commentId: string}
   let secondReviewId: string
   const problems: ConsoleProblem[] = []
-  /** True while the reload test tears the page down and puts it behind a second tab (see RELOAD_MESSAGES). */
-  let reloading = false
+  /** Presence sockets the server ended, and why (see PRESENCE_CLIENT_MESSAGES). */
+  const presenceClosedByServer: string[] = []
   /** Console messages that follow from a failure a test provoked on purpose. */
   const provokedMessages: RegExp[] = []
   const failed = new FailedRequests()
@@ -102,6 +101,7 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
       studioDir: STUDIO_DIR,
       log: (line) => {
         if (/fail|error/i.test(line)) serverErrors.push(line)
+        if (line.startsWith('presence socket closed by the server')) presenceClosedByServer.push(line)
       },
     })
     client = lakeClient(server)
@@ -129,9 +129,9 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
     })
     context.setDefaultTimeout(UI_TIMEOUT)
     page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (error) => problems.push({kind: 'pageerror', text: error.stack ?? error.message, url: page.url(), ...(reloading ? {duringReload: true} : {})}))
+    page.on('pageerror', (error) => problems.push({kind: 'pageerror', text: error.stack ?? error.message, url: page.url()}))
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.push({kind: 'console', text: message.text(), url: message.location().url, ...(reloading ? {duringReload: true} : {})})
+      if (message.type() === 'error') problems.push({kind: 'console', text: message.text(), url: message.location().url})
     })
     page.on('requestfailed', (request) => {
       const host = hostOf(request.url())
@@ -476,7 +476,6 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
   })
 
   test('after the link is used: a reload, a second tab and a tab without the stored session are signed in', async () => {
-    reloading = true
     await page.reload()
     await page.getByTestId('structure-tool-list-pane').waitFor()
     const second = await context.newPage()
@@ -497,10 +496,6 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
       await second.screenshot({path: join(SCREENSHOTS, 'second-tab.png')})
     } finally {
       await second.close()
-      // The first page is in front again: give its presence socket time to reconnect.
-      await page.bringToFront()
-      await page.waitForTimeout(1000)
-      reloading = false
     }
   })
 
@@ -511,10 +506,13 @@ describe('Sanity Studio on the local lake (Chromium)', () => {
   })
 
   test('the browser console shows no errors other than blocked public CDN requests', () => {
-    const duringReload = problems.filter((problem) => problem.duringReload && problem.kind === 'console' && RELOAD_MESSAGES.some((pattern) => pattern.test(problem.text)))
-    if (duringReload.length > 0) console.info(`While the page reloaded or was behind the second tab (the Studio's presence client):\n${duringReload.map((problem) => `  ${problem.text}`).join('\n')}`)
+    const presenceClient = problems.filter((problem) => problem.kind === 'console' && PRESENCE_CLIENT_MESSAGES.some((pattern) => pattern.test(problem.text)))
+    if (presenceClient.length > 0) {
+      console.info(`The Studio's presence client sent on a socket it was closing (${presenceClient.length}×); the server closed none:\n${presenceClosedByServer.join('\n') || '  none'}`)
+    }
+    expect(presenceClosedByServer).toEqual([])
     const unexpected = problems.filter((problem) => {
-      if (duringReload.includes(problem)) return false
+      if (presenceClient.includes(problem)) return false
       if (problem.kind === 'console' && hostOf(problem.url) in BLOCKED_PUBLIC_HOSTS) return false
       return ![...ALLOWED_MESSAGES, ...provokedMessages].some((pattern) => pattern.test(problem.text))
     })
