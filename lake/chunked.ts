@@ -6,6 +6,28 @@
 const TARGET = 512
 const MAX = 1024
 
+/** The first index in `[from, items.length)` whose item makes `test` true, for a `test` that is false, then true along `items`. */
+export function firstIndex<T>(items: readonly T[], test: (item: T) => boolean, from = 0): number {
+  let lo = from
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (test(items[mid] as T)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** A chunk's last item (chunks are never empty). */
+function lastOf<T>(chunk: readonly T[]): T {
+  return chunk[chunk.length - 1] as T
+}
+
+/** The first chunk whose last item makes `test` true. */
+function firstChunk<T>(chunks: readonly (readonly T[])[], test: (item: T) => boolean): number {
+  return firstIndex(chunks, (chunk) => test(lastOf(chunk)))
+}
+
 export class Chunked<T> {
   readonly #chunks: readonly (readonly T[])[]
   /** Position of each chunk's first item. */
@@ -57,25 +79,10 @@ export class Chunked<T> {
 
   /** The first position whose item makes `test` true, for a `test` that is false, then true along the sequence. */
   first(test: (item: T) => boolean): number {
-    // Find the first chunk whose last item passes, then bisect inside it.
-    let lo = 0
-    let hi = this.#chunks.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const chunk = this.#chunks[mid] ?? []
-      if (test(chunk[chunk.length - 1] as T)) hi = mid
-      else lo = mid + 1
-    }
-    if (lo === this.#chunks.length) return this.length
-    const chunk = this.#chunks[lo] ?? []
-    let inLo = 0
-    let inHi = chunk.length
-    while (inLo < inHi) {
-      const mid = (inLo + inHi) >>> 1
-      if (test(chunk[mid] as T)) inHi = mid
-      else inLo = mid + 1
-    }
-    return (this.#starts[lo] ?? 0) + inLo
+    // The first chunk whose last item passes, then bisect inside it.
+    const chunk = firstChunk(this.#chunks, test)
+    if (chunk === this.#chunks.length) return this.length
+    return (this.#starts[chunk] ?? 0) + firstIndex(this.#chunks[chunk] ?? [], test)
   }
 
   /** Items in `[from, to)`. */
@@ -101,32 +108,15 @@ export class Chunked<T> {
    */
   matchSorted(keys: readonly string[], keyOf: (item: T) => string): T[] {
     const out: T[] = []
-    const first = keys[0]
-    if (first === undefined) return out
     let index = 0
-    let hi = this.#chunks.length
-    while (index < hi) {
-      const mid = (index + hi) >>> 1
-      const chunk = this.#chunks[mid] ?? []
-      if (chunk.length > 0 && !(keyOf(chunk[chunk.length - 1] as T) < first)) hi = mid
-      else index = mid + 1
-    }
-    for (const key of keys) {
-      while (index < this.#chunks.length) {
-        const chunk = this.#chunks[index] ?? []
-        if (chunk.length > 0 && !(keyOf(chunk[chunk.length - 1] as T) < key)) break
-        index++
-      }
+    for (const [at, key] of keys.entries()) {
+      const atOrAfter = (item: T) => !(keyOf(item) < key)
+      if (at === 0) index = firstChunk(this.#chunks, atOrAfter)
+      // Later keys: forward from the previous key's chunk (usually the same one).
+      else while (index < this.#chunks.length && !atOrAfter(lastOf(this.#chunks[index] ?? []))) index++
       const chunk = this.#chunks[index]
       if (!chunk) break
-      let lo = 0
-      let hi = chunk.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (keyOf(chunk[mid] as T) < key) lo = mid + 1
-        else hi = mid
-      }
-      const item = chunk[lo]
+      const item = chunk[firstIndex(chunk, atOrAfter)]
       if (item !== undefined && keyOf(item) === key) out.push(item)
     }
     return out
@@ -195,27 +185,12 @@ export class ChunkedBatch<T> {
 
   /** The first (chunk, offset) whose item makes `test` true, like Chunked.first. */
   first(test: (item: T) => boolean): {chunk: number; offset: number} {
-    let lo = 0
-    let hi = this.#chunks.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const chunk = this.#chunks[mid] ?? []
-      if (test(chunk[chunk.length - 1] as T)) hi = mid
-      else lo = mid + 1
-    }
-    if (lo === this.#chunks.length) {
+    const chunk = firstChunk(this.#chunks, test)
+    if (chunk === this.#chunks.length) {
       const last = this.#chunks.length - 1
       return last < 0 ? {chunk: -1, offset: 0} : {chunk: last, offset: this.#chunks[last]?.length ?? 0}
     }
-    const chunk = this.#chunks[lo] ?? []
-    let inLo = 0
-    let inHi = chunk.length
-    while (inLo < inHi) {
-      const mid = (inLo + inHi) >>> 1
-      if (test(chunk[mid] as T)) inHi = mid
-      else inLo = mid + 1
-    }
-    return {chunk: lo, offset: inLo}
+    return {chunk, offset: firstIndex(this.#chunks[chunk] ?? [], test)}
   }
 
   at({chunk, offset}: {chunk: number; offset: number}): T | undefined {

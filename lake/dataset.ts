@@ -78,7 +78,6 @@ function runOptions(options: QueryOptions): RunOptions {
   return out
 }
 
-/** Frozen, so no caller (or query result consumer) can change what the store holds. */
 /**
  * A copy of JSON data the caller can no longer change: frozen parts are shared, the rest
  * is copied. Frozen parts are the store's own (stored documents are deep-frozen), so a
@@ -97,6 +96,7 @@ function ownedCopy<T>(value: T): T {
   return out as T
 }
 
+/** Frozen, so no caller (or query result consumer) can change what the store holds. */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)

@@ -5,7 +5,7 @@
  * patched copy (a few chunk copies, no rebuild), so a query still running on the old view
  * keeps a stable one.
  */
-import {Chunked} from './chunked'
+import {Chunked, firstIndex} from './chunked'
 import {isRecord} from './documents'
 
 export type Doc = Record<string, unknown>
@@ -41,25 +41,16 @@ function postingDocs(posting: Posting | undefined): readonly Doc[] {
   return posting.docs instanceof Chunked ? posting.docs.toArray() : posting.docs
 }
 
-function postingSize(posting: Posting): number {
-  return posting.docs.length
-}
-
-/** `docs` with `doc` in its `_id` place (replacing an earlier state of it), or without it when `doc` is `remove`. */
+/** `docs` with `doc` in its `_id` place (replacing an earlier state of it), or without the document `id` when `doc` is undefined. */
 function editPosting(docs: readonly Doc[] | Chunked<Doc>, id: string, doc: Doc | undefined): readonly Doc[] | Chunked<Doc> {
   if (docs instanceof Chunked) {
     const at = docs.first((item) => !(idOf(item) < id))
-    const hit = docs.at(at) !== undefined && idOf(docs.at(at) as Doc) === id
+    const found = docs.at(at)
+    const hit = found !== undefined && idOf(found) === id
     if (doc) return hit ? docs.replace(at, doc) : docs.insert(at, doc)
     return hit ? docs.remove(at) : docs
   }
-  let lo = 0
-  let hi = docs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (idOf(docs[mid] as Doc) < id) lo = mid + 1
-    else hi = mid
-  }
+  const lo = firstIndex(docs, (item) => !(idOf(item) < id))
   const hit = lo < docs.length && idOf(docs[lo] as Doc) === id
   if (!doc && !hit) return docs
   const next = docs.slice()
@@ -122,13 +113,13 @@ export class SortedIndex {
   /** How many documents have `key` (no copy). */
   count(key: string): number {
     const posting = this.#posting(key)
-    return posting ? postingSize(posting) : 0
+    return posting ? posting.docs.length : 0
   }
 
   /** How many (key, document) pairs have a key starting with `prefix` (at least as many as the documents). */
   prefixCount(prefix: string): number {
     let count = 0
-    for (const posting of this.#withPrefix(prefix)) count += postingSize(posting)
+    for (const posting of this.#withPrefix(prefix)) count += posting.docs.length
     return count
   }
 

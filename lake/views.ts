@@ -146,7 +146,7 @@ export class View {
     return index
   }
 
-  /** Documents as an index holds them (in `_id` order, possibly earlier states: see Entry in indexes.ts), as this view has them now. */
+  /** Documents as an index holds them (in `_id` order, possibly earlier states: see Posting in indexes.ts), as this view has them now. */
   #current(indexed: readonly Doc[]): readonly Doc[] {
     // Hand-made views are never patched, so their indexes hold exactly their documents.
     if (this.#byIdMap || indexed.length === 0) return indexed
