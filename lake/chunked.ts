@@ -101,27 +101,6 @@ export class Chunked<T> {
     return out
   }
 
-  /**
-   * The items whose key is one of `keys`, for a sequence in strictly increasing key order
-   * and `keys` in increasing order: a binary search of the chunk directory for the first
-   * key, then forward from there, and a binary search inside each chunk visited.
-   */
-  matchSorted(keys: readonly string[], keyOf: (item: T) => string): T[] {
-    const out: T[] = []
-    let index = 0
-    for (const [at, key] of keys.entries()) {
-      const atOrAfter = (item: T) => !(keyOf(item) < key)
-      if (at === 0) index = firstChunk(this.#chunks, atOrAfter)
-      // Later keys: forward from the previous key's chunk (usually the same one).
-      else while (index < this.#chunks.length && !atOrAfter(lastOf(this.#chunks[index] ?? []))) index++
-      const chunk = this.#chunks[index]
-      if (!chunk) break
-      const item = chunk[firstIndex(chunk, atOrAfter)]
-      if (item !== undefined && keyOf(item) === key) out.push(item)
-    }
-    return out
-  }
-
   /** Every item, as one array (built once per sequence). */
   toArray(): readonly T[] {
     this.#array ??= this.#chunks.flat() as T[]

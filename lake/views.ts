@@ -149,11 +149,20 @@ export class View {
   /** Documents as an index holds them (in `_id` order, possibly earlier states: see Posting in indexes.ts), as this view has them now. */
   #current(indexed: readonly Doc[]): readonly Doc[] {
     // Hand-made views are never patched, so their indexes hold exactly their documents.
-    if (this.#byIdMap || indexed.length === 0) return indexed
-    return this.#list.matchSorted(
-      indexed.map((doc) => String(doc._id)),
-      (doc) => String(doc._id),
-    )
+    if (this.#byIdMap) return indexed
+    let out: Doc[] | undefined
+    for (let i = 0; i < indexed.length; i++) {
+      const doc = indexed[i] as Doc
+      if (!superseded.has(doc)) {
+        out?.push(doc)
+        continue
+      }
+      // Replaced or removed by some write: this view may hold a later state, the same one (an older snapshot), or none.
+      out ??= indexed.slice(0, i)
+      const now = this.get(String(doc._id))
+      if (now) out.push(now)
+    }
+    return out ?? indexed
   }
 
   #index(name: string, keysOf: () => (doc: Doc) => readonly string[]): SortedIndex {
@@ -193,6 +202,7 @@ export class View {
       if (!before && !doc) continue
       if (doc) list = before ? list.replace(at, doc) : list.insert(at, doc)
       else list = list.remove(at)
+      if (before && before !== doc) superseded.add(before)
       patches.push({id, before, after: doc ?? undefined})
     }
     const indexes = new Map<string, SortedIndex | OrderedIndex>()
@@ -200,6 +210,15 @@ export class View {
     return new View(list, indexes, true)
   }
 }
+
+/**
+ * Every document object some view replaced or removed (views of every perspective and
+ * dataset: an object belongs to one dataset's documents). An index entry that is not here is
+ * in every view whose index holds it, as it is, so resolving a candidate list costs a set
+ * lookup per entry; the rare superseded entry is looked up by `_id` in the view at hand
+ * (which, for a snapshot older than the write, still holds that very object).
+ */
+const superseded = new WeakSet<Doc>()
 
 /** Merges two lists in `_id` order into one (an id in both is kept once). */
 function mergeById(a: readonly Doc[], b: readonly Doc[]): Doc[] {
