@@ -1,7 +1,7 @@
 import {Mutation, type Mut} from '@sanity/mutator'
 
 import {DocumentSet, type DocumentWrite} from './docset'
-import {collectReferences, isRecord, type LakeDocument, randomId, timestampNow, withArrayKeys} from './documents'
+import {collectReferences, isRecord, type LakeDocument, randomId, type ReferenceTarget, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
 import {compileListen} from './groq'
 import {type HistoryLog, LAKE_TOKEN_USER_ID} from './history'
@@ -329,7 +329,7 @@ export class Dataset {
     for (const [id, doc] of working) {
       const before = this.#state.get(id) ?? null
       if (!before && !doc) continue
-      writes.push({id, doc, json: doc ? JSON.stringify(doc) : null})
+      writes.push({id, doc, json: doc ? JSON.stringify(doc) : null, sameReferences: before !== null && doc !== null && sameReferences(before, doc)})
       changes.push({id, before, after: doc, mutations: touchedBy.get(id) ?? []})
     }
 
@@ -439,6 +439,16 @@ export class Dataset {
     this.#pool.forget(this.name)
     this.#file.close()
   }
+}
+
+/** Whether two documents hold the same references (target, dataset and weakness), in any order. */
+function sameReferences(a: LakeDocument, b: LakeDocument): boolean {
+  const key = (ref: ReferenceTarget) => `${ref.dataset}\u0000${ref.to}\u0000${ref.weak ? 'weak' : 'strong'}`
+  const before = collectReferences(a)
+  const after = collectReferences(b)
+  if (before.length !== after.length) return false
+  const keys = new Set(before.map(key))
+  return after.every((ref) => keys.has(key(ref)))
 }
 
 function stripSelection(body: PatchBody): Omit<PatchBody, 'id' | 'query' | 'params'> {

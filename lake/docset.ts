@@ -8,6 +8,8 @@ export interface DocumentWrite {
   doc: LakeDocument | null
   /** `JSON.stringify(doc)`, computed once for SQLite and for the query workers' change feed. */
   json: string | null
+  /** The document existed and references exactly what it referenced before (its refs rows stay as they are). */
+  sameReferences?: boolean
 }
 
 /**

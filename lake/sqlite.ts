@@ -96,9 +96,10 @@ export class DatasetFile {
     this.#migrateRefs()
     this.history = new HistoryLog(this.#db)
     privateDatabaseFiles(path)
-    this.#upsert = this.#db.prepare(
-      'INSERT OR REPLACE INTO documents (id, type, rev, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?)',
-    )
+    // An update keeps the row where it is (REPLACE would delete it, insert it at a new rowid and move its id index entry).
+    this.#upsert = this.#db.prepare(`
+      INSERT INTO documents (id, type, rev, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET type = excluded.type, rev = excluded.rev, created_at = excluded.created_at, updated_at = excluded.updated_at, body = excluded.body`)
     this.#delete = this.#db.prepare('DELETE FROM documents WHERE id = ?')
     this.#deleteRefs = this.#db.prepare('DELETE FROM refs WHERE from_id = ?')
     this.#insertRef = this.#db.prepare('INSERT INTO refs (from_id, to_id, to_dataset, weak) VALUES (?, ?, ?, ?)')
@@ -164,11 +165,12 @@ export class DatasetFile {
     try {
       this.history.record(seq, writes)
       let written = 0
-      for (const {id, doc, json} of writes) {
-        this.#deleteRefs.run(id)
+      for (const {id, doc, json, sameReferences} of writes) {
+        // Rows of unchanged references stay: rewriting them dirties a page of refs_by_target per target, all written to the WAL.
+        if (!sameReferences) this.#deleteRefs.run(id)
         if (doc) {
           this.#upsert.run(id, doc._type, doc._rev, doc._createdAt, doc._updatedAt, json ?? JSON.stringify(doc))
-          for (const ref of collectReferences(doc)) this.#insertRef.run(id, ref.to, ref.dataset, ref.weak ? 1 : 0)
+          if (!sameReferences) for (const ref of collectReferences(doc)) this.#insertRef.run(id, ref.to, ref.dataset, ref.weak ? 1 : 0)
         } else {
           this.#delete.run(id)
         }

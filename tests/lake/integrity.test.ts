@@ -80,6 +80,29 @@ describe('reference integrity', () => {
     expect(await t.client.getDocument('person-d')).toBeUndefined()
   })
 
+  it('keeps the reference index exact through patches that keep, weaken, add and drop references', async () => {
+    const referrers = (id: string) => t.lake.store.dataset('test').referrers(id)
+    await t.client.createOrReplace({_id: 'person-f', _type: 'person'})
+    await t.client.createOrReplace({_id: 'person-g', _type: 'person'})
+    await t.client.createOrReplace({_id: 'film-f', _type: 'film', rating: 1, director: {_type: 'reference', _ref: 'person-f'}})
+    // A patch that leaves the references alone (its rows are not rewritten).
+    await t.client.patch('film-f').set({rating: 2}).commit()
+    expect(referrers('person-f')).toEqual([{from: 'film-f', weak: false}])
+    await t.client.patch('film-f').set({'director._weak': true}).commit()
+    expect(referrers('person-f')).toEqual([{from: 'film-f', weak: true}])
+    await t.client.patch('film-f').set({writer: {_type: 'reference', _ref: 'person-g'}}).commit()
+    expect(referrers('person-g')).toEqual([{from: 'film-f', weak: false}])
+    await t.client.patch('film-f').set({rating: 3}).commit()
+    expect([referrers('person-f'), referrers('person-g')]).toEqual([[{from: 'film-f', weak: true}], [{from: 'film-f', weak: false}]])
+    // Deleting the weakly referenced person works; the strongly referenced one still refuses.
+    await t.client.delete('person-f')
+    expect((await statusOf(t.client.delete('person-g'))).statusCode).toBe(409)
+    await t.client.patch('film-f').unset(['writer']).commit()
+    expect(referrers('person-g')).toEqual([])
+    await t.client.delete('person-g')
+    expect(await t.client.getDocument('person-g')).toBeUndefined()
+  })
+
   it('refuses a transaction that creates a strong reference to a document it deletes', async () => {
     await t.client.createOrReplace({_id: 'person-e', _type: 'person'})
     const failure = await statusOf(t.client.transaction().create({_id: 'film-e', _type: 'film', director: {_type: 'reference', _ref: 'person-e'}}).delete('person-e').commit())
