@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import {randomFillSync} from 'node:crypto'
 
 /** A stored document: user fields plus the system fields the lake maintains. */
 export interface LakeDocument {
@@ -31,14 +31,25 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 /** Random base62 string, used for revisions, transaction ids, generated document ids and array keys. */
 export function randomId(length = 22): string {
-  const bytes = randomBytes(length * 2)
   let out = ''
-  for (let i = 0; i < bytes.length && out.length < length; i++) {
-    const byte = bytes[i] ?? 0
+  while (out.length < length) {
+    const byte = randomByte()
     // Rejection sampling keeps the distribution uniform over 62 symbols.
     if (byte < 248) out += ALPHABET[byte % 62]
   }
-  return out.length === length ? out : out + randomId(length - out.length)
+  return out
+}
+
+/** Random bytes are drawn from the system generator a few kilobytes at a time (one call per id cost more than the rest of a small transaction). */
+const randomPool = Buffer.alloc(4096)
+let randomPoolAt = randomPool.length
+
+function randomByte(): number {
+  if (randomPoolAt === randomPool.length) {
+    randomFillSync(randomPool)
+    randomPoolAt = 0
+  }
+  return randomPool[randomPoolAt++] ?? 0
 }
 
 /** Sanity timestamps have second precision and a `Z` suffix. */

@@ -199,7 +199,7 @@ export function createLakeHandler(store: LakeStore, options: LakeHandlerOptions)
       const apiVersion = versionMatch?.[1]
       const authenticated = checkAuth(req.headers.authorization, tokenDigest)
       let allowedMethods: string[] = []
-      for (const route of [...extraRoutes, ...builtinRoutes]) {
+      for (const route of extraRoutes.length === 0 ? builtinRoutes : [...extraRoutes, ...builtinRoutes]) {
         const match = route.pattern.exec(path)
         if (!match) continue
         if (!route.methods.includes(method) && !(method === 'HEAD' && route.methods.includes('GET'))) {
