@@ -252,7 +252,8 @@ function checkedArray(docs: readonly unknown[], check: () => void): unknown[] {
 
 /**
  * Evaluates with groq-js over a view. The planner (planner.ts) turns `*[…]` filters with
- * indexable terms into index lookups; groq-js still evaluates every filter on the candidates.
+ * indexable terms into index lookups; groq-js evaluates the filter on the candidates, unless the
+ * planner decides it exactly itself (plain equality filters, see nativeFilter in planner.ts).
  *
  * groq-js' synchronous evaluator is several times faster than its asynchronous one (no
  * promise per expression), but cannot pause: it gets the first SYNC_SLICE_MS of scanning.

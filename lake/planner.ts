@@ -7,6 +7,9 @@
  * hook: `coalesce(<lookup>->, *)`, where `<lookup>` is an object whose `_ref` is a private
  * marker plus the key, computed by groq-js in the outer scope (`^._id` there is `@._id`).
  * The filter itself still runs, unchanged, on the candidates: it is the residual check.
+ * A filter made only of the conjuncts nativeFilter knows (equalities, `in`, `path()`,
+ * `references()`, `defined()`) is decided by the planner itself on up to a few thousand
+ * candidates, as exactly the documents groq-js would keep; groq-js then never sees it.
  *
  * Recognised conjuncts (anywhere in an `&&` chain of the filter):
  * - `path == key` / `key == path`: `path` an attribute path of the document (`_id`,
@@ -22,7 +25,7 @@ import type {ExprNode} from 'groq-js'
 import {isRecord} from './documents'
 import {evaluateSync} from 'groq-js'
 
-import {type Doc, documentTokens, type OrderedIndex, type OrderKey, orderCompare} from './indexes'
+import {type Doc, documentTokens, type OrderedIndex, type OrderKey, orderCompare, readPath, referenceKeys} from './indexes'
 import type {View} from './views'
 
 type Node = Record<string, unknown>
@@ -61,6 +64,8 @@ export interface Plan {
   /** How many `*[…]` read index candidates, and how many of them as ordered, limited scans (for tests and diagnostics). */
   indexedFilters: number
   orderedScans: number
+  /** How many of the indexed filters the planner decides itself when their candidates are few (see nativeFilter). */
+  nativeFilters: number
   /** Whether groq-js reads the `dataset` option itself (see readsDataset). */
   readsDataset: boolean
   /** groq-js' `dereference` option: documents by id, and the planner's lookups. */
@@ -188,6 +193,115 @@ function planFilter(expr: unknown, hidden: Hidden): {plan: FilterPlan; key: Node
   const text = conjuncts(expr).map(textTerms).find((found) => found !== undefined)
   if (fixed.length === 0 && !dynamic && !text) return undefined
   return {plan: {fixed, dynamic: dynamic?.lookup, text}, key: dynamic?.key}
+}
+
+/** A filter the planner decides itself, for one candidate and the lookup's run-time key (the `^` conjunct's value, if any). */
+type NativeFilter = (doc: Doc, key: string | undefined) => boolean
+
+/**
+ * The filter as a JavaScript test that is true exactly when groq-js' filter is `true`, or
+ * undefined when any conjunct is something else. A filter keeps a document when its `&&`
+ * chain is `true`, which in GROQ's three-valued logic is when every conjunct is `true`;
+ * each recognised conjunct below is true under the same conditions as groq-js' operator:
+ * - `path == "s"`, and `path == ^…` (the lookup's key): `==` is true only for two strings
+ *   with the same characters;
+ * - `path in ["a", "b"]` (an array, not a string): true when the value is one of the strings;
+ * - `path in path("glob")`: true for a string matching the glob (the same expression
+ *   groq-js compiles, see globRegExp), null otherwise;
+ * - `references("a", …)` and `references(^…)`: referenceKeys walks documents as groq-js does;
+ * - `defined(path)`: true unless the value is null or missing.
+ * Attribute paths read the way GROQ reads them (readPath, as the indexes do).
+ */
+function nativeFilter(expr: unknown, hidden: Hidden): NativeFilter | undefined {
+  const tests: NativeFilter[] = []
+  let dynamic = 0
+  for (const term of conjuncts(expr)) {
+    const test = nativeTerm(term, hidden, () => dynamic++)
+    if (!test) return undefined
+    tests.push(test)
+  }
+  // The lookup carries one run-time key: a second `^` conjunct has no value here.
+  if (dynamic > 1 || tests.length === 0) return undefined
+  return (doc, key) => {
+    for (const test of tests) if (!test(doc, key)) return false
+    return true
+  }
+}
+
+function nativeTerm(term: unknown, hidden: Hidden, usesKey: () => void): NativeFilter | undefined {
+  if (!isRecord(term)) return undefined
+  if (term.type === 'OpCall' && term.op === '==') {
+    for (const [side, other] of [
+      [term.left, term.right],
+      [term.right, term.left],
+    ]) {
+      const path = documentPath(side)
+      if (!path) continue
+      const constant = isRecord(other) && other.type === 'Value' ? other.value : undefined
+      if (typeof constant === 'string') return (doc) => readPath(doc, path) === constant
+      if (outerKey(other, hidden)) {
+        usesKey()
+        return (doc, key) => key !== undefined && readPath(doc, path) === key
+      }
+      return undefined
+    }
+    return undefined
+  }
+  if (term.type === 'OpCall' && term.op === 'in') {
+    const path = documentPath(term.left)
+    if (!path) return undefined
+    // `in` a string is null in groq-js (only arrays and paths hold values): an array is required here.
+    const isArray = isRecord(term.right) && (term.right.type === 'Array' || (term.right.type === 'Value' && Array.isArray(term.right.value)))
+    const values = isArray ? constantStrings(term.right) : undefined
+    if (values) {
+      const set = new Set(values)
+      return (doc) => {
+        const found = readPath(doc, path)
+        return typeof found === 'string' && set.has(found)
+      }
+    }
+    const right = term.right
+    if (isRecord(right) && right.type === 'FuncCall' && right.namespace === 'global' && right.name === 'path' && Array.isArray(right.args) && right.args.length === 1) {
+      const [pattern] = right.args as unknown[]
+      if (!isRecord(pattern) || pattern.type !== 'Value' || typeof pattern.value !== 'string') return undefined
+      const glob = globRegExp(pattern.value)
+      return (doc) => {
+        const found = readPath(doc, path)
+        return typeof found === 'string' && glob.test(found)
+      }
+    }
+    return undefined
+  }
+  if (term.type === 'FuncCall' && term.namespace === 'global' && Array.isArray(term.args)) {
+    const args: unknown[] = term.args
+    if (term.name === 'references' && args.length > 0) {
+      const constants = args.map(constantStrings)
+      if (constants.every((c): c is string[] => c !== undefined)) {
+        const targets = new Set(constants.flat())
+        return (doc) => referenceKeys(doc).some((target) => targets.has(target))
+      }
+      if (args.length === 1 && outerKey(args[0], hidden)) {
+        usesKey()
+        return (doc, key) => key !== undefined && referenceKeys(doc).includes(key)
+      }
+      return undefined
+    }
+    if (term.name === 'defined' && args.length === 1) {
+      const path = documentPath(args[0])
+      if (!path) return undefined
+      return (doc) => {
+        const found = readPath(doc, path)
+        return found !== undefined && found !== null
+      }
+    }
+  }
+  return undefined
+}
+
+/** groq-js' `path()` pattern as a regular expression (its pathRegExp): `*` is one segment, `**` any number. */
+function globRegExp(pattern: string): RegExp {
+  const parts = pattern.split('.').map((part) => (part === '*' ? '[^.]+' : part === '**' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+  return new RegExp(`^${parts.join('.')}$`)
 }
 
 function candidates(view: View, lookup: Lookup, key: string): readonly Doc[] {
@@ -470,6 +584,8 @@ function leadingItems(node: Node): number | undefined {
 const ORDERED_SCAN_MIN_CANDIDATES = 256
 /** Longer limits read most candidates anyway. */
 const ORDERED_SCAN_MAX_LIMIT = 1000
+/** The planner filters at most this many candidates itself (a few hundred microseconds); more go to groq-js. */
+const NATIVE_FILTER_MAX_CANDIDATES = 4096
 /** An ordered scan reads at most this many documents (or this many per wanted match) before leaving the filter to groq-js. */
 const ORDERED_SCAN_MIN_READS = 2000
 const ORDERED_SCAN_READS_PER_MATCH = 20
@@ -498,6 +614,10 @@ function buildPlan(tree: ExprNode): Plan {
   const marker = `\u0000lake:${randomBytes(9).toString('base64url')}:`
   const filters: FilterPlan[] = []
   const ordered: OrderedPlan[] = []
+  /** Filters the planner evaluates itself (see nativeFilter), unless an ordered scan takes them over. */
+  const natives: {node: Node; plan: FilterPlan; test: NativeFilter; key: Node | undefined}[] = []
+  const natived = new Map<number, {plan: FilterPlan; test: NativeFilter}>()
+  const scanned = new Set<Node>()
   const everything = (): Node => lookupNode(value(`${marker}*`))
 
   const visit = (node: unknown, hidden: Hidden): unknown => {
@@ -528,6 +648,8 @@ function buildPlan(tree: ExprNode): Plan {
               args: [lookupNode({type: 'OpCall', op: '+', left: value(`${marker}${index}:`), right: planned.key}), fallback],
             }
           : fallback
+        const test = planned.plan.text ? undefined : nativeFilter(node.expr, hidden)
+        if (test) natives.push({node: out, plan: planned.plan, test, key: planned.key})
       }
     }
     // `*[filter] | order(paths)[a...b]`: the first b matches in key order are all order() and the slice need.
@@ -542,16 +664,29 @@ function buildPlan(tree: ExprNode): Plan {
         const index = ordered.length
         ordered.push({filter: planned.plan, expr: filter.expr, keys, limit})
         filter.base = lookupNode(value(`${marker}o${index}`))
+        scanned.add(filter)
       }
     }
     return out
   }
   const planned = visit(tree, false) as ExprNode
+  // `*[filter]` → `coalesce(<filtered lookup>->, *[filter])`: the lookup answers null (and
+  // groq-js filters as before) when the key is not a string or the candidates are many.
+  for (const {node, plan, test, key} of natives) {
+    if (scanned.has(node)) continue
+    const index = natived.size
+    natived.set(index, {plan, test})
+    const filter: Node = {...node}
+    for (const name of Object.keys(node)) delete node[name]
+    const ref = key ? {type: 'OpCall', op: '+', left: value(`${marker}n${index}:`), right: key} : value(`${marker}n${index}!`)
+    Object.assign(node, {type: 'FuncCall', namespace: 'global', name: 'coalesce', args: [lookupNode(ref), filter]})
+  }
 
   return {
     tree: planned,
     indexedFilters: filters.length,
     orderedScans: ordered.length,
+    nativeFilters: natived.size,
     readsDataset: readsDataset(tree),
     resolver(view, context) {
       const wrap = context.wrap ?? ((docs: readonly Doc[]) => docs)
@@ -698,6 +833,16 @@ function buildPlan(tree: ExprNode): Plan {
         if (!ref.startsWith(marker)) return view.get(ref) ?? null
         const rest = ref.slice(marker.length)
         if (rest === '*') return wrap(view.docs)
+        if (rest.startsWith('n')) {
+          const native = /^n(\d+)([:!])/.exec(rest)
+          const entry = native ? natived.get(Number(native[1])) : undefined
+          if (!native || !entry) throw new Error(`Unknown lake lookup ${JSON.stringify(rest)}`)
+          const key = native[2] === ':' ? rest.slice(native[0].length) : undefined
+          const found = best(entry.plan, key)
+          // Long candidate lists go to groq-js, which checks the budget between documents.
+          if (!found || found.size > NATIVE_FILTER_MAX_CANDIDATES) return null
+          return found.docs().filter((doc) => entry.test(doc, key))
+        }
         if (rest.startsWith('o')) {
           const plan = ordered[Number(rest.slice(1))]
           if (!plan) throw new Error(`Unknown lake lookup ${JSON.stringify(rest)}`)
