@@ -12,7 +12,6 @@ import {execFileSync, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join, relative, resolve} from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
 import {parseArgs} from 'node:util'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
@@ -114,7 +113,8 @@ const WARM_UP_BELOW_MS = 200
 const PAGE_SIZE = 20
 /** Where the deep pages of the review list start, as shares of the list. */
 const DEEP_PAGE_AT = [0.5, 0.75, 0.9]
-const WRITE_RUNS = 20
+const WRITE_RUNS = 60
+const ROUND_TRIP_RUNS = 60
 
 const TARGETS = {
   atSize: 100_000,
@@ -179,6 +179,8 @@ interface SizeFigures {
   firstQueryMs: number
   cells: CellFigures[]
   writes: WriteFigures[]
+  /** `client.fetch('1')` timed just before the writes: what one round trip through `@sanity/client` and HTTP costs here, now. */
+  roundTrip: {medianMs: number; runs: number}
   memory: {rssBytes: number; heapUsedBytes: number; rssAfterGcBytes: number | undefined}
   /** `npm run lake` on the same folder in its own process, after every page query in both perspectives. */
   lakeAlone: {rssBytes: number; queries: number}
@@ -419,6 +421,17 @@ class Cell {
   }
 }
 
+/** The cheapest query there is, to show what the client and HTTP alone cost at the moment the writes are timed. */
+async function benchRoundTrip(client: SanityClient): Promise<{medianMs: number; runs: number}> {
+  const times: number[] = []
+  for (let i = -10; i < ROUND_TRIP_RUNS; i++) {
+    const started = performance.now()
+    await client.fetch('1')
+    if (i >= 0) times.push(performance.now() - started)
+  }
+  return {medianMs: median(times), runs: times.length}
+}
+
 /** A one-document patch through the client, then the page query that shows it, in one perspective. */
 async function benchWrites(client: SanityClient, reader: SanityClient, perspective: PerspectiveName, documentIds: readonly string[], slugOf: (id: string) => string): Promise<WriteFigures> {
   const patch: number[] = []
@@ -571,6 +584,19 @@ async function benchSize(size: number, seed: number, gc: (() => void) | undefine
         const inProcess = await cell.time('inProcess')
         log(`  ${cell.testCase.name}, ${cell.perspective}: HTTP ${ms(http.medianMs)} ms, in process ${ms(inProcess.medianMs)} ms`)
       }
+      // Writes next, still before groq-js: after minutes of groq-js building and dropping copies of
+      // the dataset on this thread, the same write measured 1.5× slower (10.3 against 6.6 ms in one
+      // run), which says something about this process, not about the lake.
+      log('  timing a patch followed by the next page query …')
+      const reviews = docs.drafts.filter((doc) => doc._type === 'review' && isObject(doc.slug))
+      const slugById = new Map(reviews.map((doc) => [String(doc._id), String(isObject(doc.slug) ? doc.slug.current : '')]))
+      const idBySlug = new Map([...slugById].map(([id, slug]) => [slug, id]))
+      const slugOf = (id: string) => slugById.get(id) ?? ''
+      const drafted = samples.draftedReviewIds.slice(0, 5)
+      const published = samples.reviewSlugs.slice(0, 5).flatMap((slug) => idBySlug.get(slug) ?? [])
+      const roundTrip = await benchRoundTrip(client.published)
+      const writes = [await benchWrites(base, client.published, 'published', published, slugOf), await benchWrites(base, client.drafts, 'drafts', drafted, slugOf)]
+      log(`  patch + next page: ${writes.map((write) => `${write.perspective} ${ms(write.togetherMedianMs)} ms`).join(', ')} (a bare round trip, client.fetch('1'): ${ms(roundTrip.medianMs)} ms)`)
       const usage = process.memoryUsage()
       gc?.()
       const rssAfterGcBytes = gc ? process.memoryUsage().rss : undefined
@@ -581,17 +607,6 @@ async function benchSize(size: number, seed: number, gc: (() => void) | undefine
         log(`  ${cell.testCase.name}, ${cell.perspective}: groq-js with the dereference map ${ms(deref.medianMs)} ms (${deref.runs} runs), plain ${ms(plain.medianMs)} ms (${plain.runs} runs)`)
       }
 
-      log('  timing a patch followed by the next page query …')
-      // groq-js ran in microtasks on this thread, so the server's keep-alive timers are overdue: let
-      // them close the idle sockets now, or the first patch goes out on one being closed (ECONNRESET).
-      await delay(100)
-      const reviews = docs.drafts.filter((doc) => doc._type === 'review' && isObject(doc.slug))
-      const slugById = new Map(reviews.map((doc) => [String(doc._id), String(isObject(doc.slug) ? doc.slug.current : '')]))
-      const idBySlug = new Map([...slugById].map(([id, slug]) => [slug, id]))
-      const slugOf = (id: string) => slugById.get(id) ?? ''
-      const drafted = samples.draftedReviewIds.slice(0, 5)
-      const published = samples.reviewSlugs.slice(0, 5).flatMap((slug) => idBySlug.get(slug) ?? [])
-      const writes = [await benchWrites(base, client.published, 'published', published, slugOf), await benchWrites(base, client.drafts, 'drafts', drafted, slugOf)]
       measured = {
         size,
         counts,
@@ -601,6 +616,7 @@ async function benchSize(size: number, seed: number, gc: (() => void) | undefine
         firstQueryMs,
         cells: cells.map((cell) => cell.figures()),
         writes,
+        roundTrip,
         memory: {rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, rssAfterGcBytes},
         loadAverage: loadavg(),
       }
@@ -705,6 +721,7 @@ function render(report: BenchReport): string {
     for (const write of figures.writes) {
       out.push(`| one-document patch | ${write.perspective} | ${ms(write.patchMedianMs)} | ${ms(write.queryMedianMs)} | ${ms(write.togetherMedianMs)} | ${ms(write.togetherMaxMs)} | ${write.runs} |`)
     }
+    out.push('', `A bare round trip (\`client.fetch('1')\`, timed just before the writes) took ${ms(figures.roundTrip.medianMs)} ms (median of ${figures.roundTrip.runs}): a patch and a query are two of them before the lake does any work.`)
     out.push('')
     const memory = figures.memory
     out.push(
