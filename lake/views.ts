@@ -24,6 +24,18 @@ export interface ViewChange {
   doc: Doc | null
 }
 
+/** One document's change as indexes take it. */
+type IndexPatch = {id: string; before: Doc | undefined; after: Doc | undefined}
+
+/** A word index and the changes since it was last brought up to date, in order. */
+interface PendingWords {
+  index: SortedIndex
+  patches: readonly IndexPatch[]
+}
+
+/** A word index with this many changes waiting is patched at once (they hold the replaced documents). */
+const MAX_PENDING_WORD_PATCHES = 1024
+
 /** Batches larger than this rebuild the view (and drop its indexes) instead of patching. */
 const MAX_PATCHED_CHANGES = 256
 
@@ -41,11 +53,19 @@ export class View {
   /** Set when the documents are not in strictly increasing `_id` order (hand-made views): lookups use a map. */
   #byIdMap: Map<string, Doc> | undefined
   readonly #indexes: Map<string, SortedIndex | OrderedIndex>
+  /** Word indexes and the writes not applied to them yet (see `with`). */
+  readonly #pendingWords: Map<string, PendingWords>
 
   /** `sorted`: the caller guarantees strictly increasing `_id`s (skips the check). */
-  constructor(docs: readonly Doc[] | Chunked<Doc>, indexes: Map<string, SortedIndex | OrderedIndex> = new Map(), sorted = false) {
+  constructor(
+    docs: readonly Doc[] | Chunked<Doc>,
+    indexes: Map<string, SortedIndex | OrderedIndex> = new Map(),
+    sorted = false,
+    pendingWords: Map<string, PendingWords> = new Map(),
+  ) {
     this.#list = docs instanceof Chunked ? docs : Chunked.from(docs)
     this.#indexes = indexes
+    this.#pendingWords = pendingWords
     if (sorted || docs instanceof Chunked) return
     for (let i = 1; i < docs.length; i++) {
       if (!(String(docs[i - 1]?._id) < String(docs[i]?._id))) {
@@ -117,6 +137,11 @@ export class View {
 
   #tokenIndex(source: TokenSource | undefined): SortedIndex {
     const name = `tokens:${JSON.stringify(source ?? null)}`
+    const pending = this.#pendingWords.get(name)
+    if (pending) {
+      this.#indexes.set(name, pending.index.with(pending.patches))
+      this.#pendingWords.delete(name)
+    }
     let index = this.#indexes.get(name)
     if (!(index instanceof SortedIndex)) {
       const member = source
@@ -194,7 +219,7 @@ export class View {
       return new View([...byId.values()].sort((a, b) => compareIds(String(a._id), String(b._id))), new Map(), true)
     }
     let list = this.#list
-    const patches: {id: string; before: Doc | undefined; after: Doc | undefined}[] = []
+    const patches: IndexPatch[] = []
     for (const {id, doc} of changes) {
       const at = list.first((item) => !(String(item._id) < id))
       const found = list.at(at)
@@ -206,8 +231,20 @@ export class View {
       patches.push({id, before, after: doc ?? undefined})
     }
     const indexes = new Map<string, SortedIndex | OrderedIndex>()
-    for (const [name, index] of this.#indexes) indexes.set(name, index.with(patches))
-    return new View(list, indexes, true)
+    const pendingWords = new Map<string, PendingWords>()
+    // Word indexes are patched when a text query next reads them: tokenising a changed review is
+    // most of what a write costs a query worker, and most writes are followed by other queries.
+    const defer = (name: string, index: SortedIndex, earlier: readonly IndexPatch[]) => {
+      const all = earlier.length === 0 ? patches : [...earlier, ...patches]
+      if (all.length > MAX_PENDING_WORD_PATCHES) indexes.set(name, index.with(all))
+      else pendingWords.set(name, {index, patches: all})
+    }
+    for (const [name, pending] of this.#pendingWords) defer(name, pending.index, pending.patches)
+    for (const [name, index] of this.#indexes) {
+      if (index instanceof SortedIndex && name.startsWith('tokens:')) defer(name, index, [])
+      else indexes.set(name, index.with(patches))
+    }
+    return new View(list, indexes, true, pendingWords)
   }
 }
 

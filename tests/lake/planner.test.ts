@@ -151,6 +151,37 @@ describe('the lake query planner', () => {
     }
   })
 
+  it('finds words written by writes its word index has not caught up with, before and past the deferral cap', async () => {
+    const docs = site()
+    const set = new DocumentSet(docs, 0)
+    const current = new Map(docs.map((doc) => [doc._id, doc]))
+    const search = async (term: string) => {
+      const params = {term}
+      const {tree} = compileQuery(searchQuery, params)
+      const lake = await evaluateOver({tree, view: set.view(parsePerspective('published'), true), params, checkpoint: () => undefined})
+      expect(JSON.stringify(lake), term).toBe(JSON.stringify(await reference(sorted([...current.values()]), 'published', searchQuery, params)))
+      return lake
+    }
+    // Builds the word index.
+    expect(await search('samant')).not.toEqual([])
+    let seq = 0
+    const retitle = (id: string, title: string) => {
+      const doc = {...(current.get(id) as LakeDocument), title}
+      current.set(id, doc)
+      set.apply([{id, doc}], ++seq)
+    }
+    // A few writes (deferred), then a text query that must see them.
+    retitle('review-2', 'Theodore writes letters')
+    retitle('review-3', 'Catherine signs papers')
+    expect(await search('theodo')).toHaveLength(1)
+    expect(await search('catherine')).toHaveLength(1)
+    // More writes than the deferral holds, alternating titles, then the latest words and not the replaced ones.
+    for (let i = 0; i < 1100; i++) retitle(`review-${i % 6}`, `Round ${i} word${i}`)
+    expect(await search('word1099')).toHaveLength(1)
+    expect(await search('theodo')).toEqual([])
+    expect(await search('word5')).toEqual([])
+  })
+
   it('dereferences a stored _ref that looks like a planner lookup as an ordinary missing document', async () => {
     const docs = sorted([
       stored({_id: 'a', _type: 'thing', link: {_ref: '\u0000lake:0:a'}}),
