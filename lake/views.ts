@@ -27,14 +27,14 @@ export interface ViewChange {
 /** One document's change as indexes take it. */
 type IndexPatch = {id: string; before: Doc | undefined; after: Doc | undefined}
 
-/** A word index and the changes since it was last brought up to date, in order. */
-interface PendingWords {
-  index: SortedIndex
+/** An index and the changes since it was last brought up to date, in order. */
+interface PendingIndex {
+  index: SortedIndex | OrderedIndex
   patches: readonly IndexPatch[]
 }
 
-/** A word index with this many changes waiting is patched at once (they hold the replaced documents). */
-const MAX_PENDING_WORD_PATCHES = 1024
+/** An index with this many changes waiting is patched at once (they hold the replaced documents). */
+const MAX_PENDING_PATCHES = 1024
 
 /** Batches larger than this rebuild the view (and drop its indexes) instead of patching. */
 const MAX_PATCHED_CHANGES = 256
@@ -53,19 +53,19 @@ export class View {
   /** Set when the documents are not in strictly increasing `_id` order (hand-made views): lookups use a map. */
   #byIdMap: Map<string, Doc> | undefined
   readonly #indexes: Map<string, SortedIndex | OrderedIndex>
-  /** Word indexes and the writes not applied to them yet (see `with`). */
-  readonly #pendingWords: Map<string, PendingWords>
+  /** Indexes and the writes not applied to them yet (see `with`). */
+  readonly #pending: Map<string, PendingIndex>
 
   /** `sorted`: the caller guarantees strictly increasing `_id`s (skips the check). */
   constructor(
     docs: readonly Doc[] | Chunked<Doc>,
     indexes: Map<string, SortedIndex | OrderedIndex> = new Map(),
     sorted = false,
-    pendingWords: Map<string, PendingWords> = new Map(),
+    pending: Map<string, PendingIndex> = new Map(),
   ) {
     this.#list = docs instanceof Chunked ? docs : Chunked.from(docs)
     this.#indexes = indexes
-    this.#pendingWords = pendingWords
+    this.#pending = pending
     if (sorted || docs instanceof Chunked) return
     for (let i = 1; i < docs.length; i++) {
       if (!(String(docs[i - 1]?._id) < String(docs[i]?._id))) {
@@ -137,12 +137,7 @@ export class View {
 
   #tokenIndex(source: TokenSource | undefined): SortedIndex {
     const name = `tokens:${JSON.stringify(source ?? null)}`
-    const pending = this.#pendingWords.get(name)
-    if (pending) {
-      this.#indexes.set(name, pending.index.with(pending.patches))
-      this.#pendingWords.delete(name)
-    }
-    let index = this.#indexes.get(name)
+    let index = this.#built(name)
     if (!(index instanceof SortedIndex)) {
       const member = source
         ? (doc: Doc) => {
@@ -162,7 +157,7 @@ export class View {
    */
   ordered(source: {path: readonly string[]; value: string} | undefined, keys: readonly OrderKey[]): OrderedIndex {
     const name = `order:${JSON.stringify([source ?? null, keys])}`
-    let index = this.#indexes.get(name)
+    let index = this.#built(name)
     if (!(index instanceof OrderedIndex)) {
       const member = source ? (doc: Doc) => readPath(doc, source.path) === source.value : () => true
       index = OrderedIndex.build(source ? this.lookup(source.path, source.value) : this.docs, keys, member)
@@ -190,8 +185,18 @@ export class View {
     return out ?? indexed
   }
 
+  /** The index of that name, brought up to date with the writes since it was last read. */
+  #built(name: string): SortedIndex | OrderedIndex | undefined {
+    const pending = this.#pending.get(name)
+    if (pending) {
+      this.#indexes.set(name, pending.index.with(pending.patches))
+      this.#pending.delete(name)
+    }
+    return this.#indexes.get(name)
+  }
+
   #index(name: string, keysOf: () => (doc: Doc) => readonly string[]): SortedIndex {
-    let index = this.#indexes.get(name)
+    let index = this.#built(name)
     if (!(index instanceof SortedIndex)) {
       // Hand-made views may repeat an id; their indexes are built the same way (view order).
       index = SortedIndex.build(this.docs, keysOf())
@@ -231,20 +236,18 @@ export class View {
       patches.push({id, before, after: doc ?? undefined})
     }
     const indexes = new Map<string, SortedIndex | OrderedIndex>()
-    const pendingWords = new Map<string, PendingWords>()
-    // Word indexes are patched when a text query next reads them: tokenising a changed review is
-    // most of what a write costs a query worker, and most writes are followed by other queries.
-    const defer = (name: string, index: SortedIndex, earlier: readonly IndexPatch[]) => {
+    const pending = new Map<string, PendingIndex>()
+    // Indexes are patched when a query next reads them: a write then costs a query worker only
+    // the indexes its next queries use (tokenising a changed review for the word index was most
+    // of what a write cost before), and the other worker none while the main thread answers.
+    const defer = (name: string, index: SortedIndex | OrderedIndex, earlier: readonly IndexPatch[]) => {
       const all = earlier.length === 0 ? patches : [...earlier, ...patches]
-      if (all.length > MAX_PENDING_WORD_PATCHES) indexes.set(name, index.with(all))
-      else pendingWords.set(name, {index, patches: all})
+      if (all.length > MAX_PENDING_PATCHES) indexes.set(name, index.with(all))
+      else pending.set(name, {index, patches: all})
     }
-    for (const [name, pending] of this.#pendingWords) defer(name, pending.index, pending.patches)
-    for (const [name, index] of this.#indexes) {
-      if (index instanceof SortedIndex && name.startsWith('tokens:')) defer(name, index, [])
-      else indexes.set(name, index.with(patches))
-    }
-    return new View(list, indexes, true, pendingWords)
+    for (const [name, waiting] of this.#pending) defer(name, waiting.index, waiting.patches)
+    for (const [name, index] of this.#indexes) if (!this.#pending.has(name)) defer(name, index, [])
+    return new View(list, indexes, true, pending)
   }
 }
 
