@@ -149,46 +149,81 @@ function rank(lookup: Lookup): number {
   return lookup.kind === 'path' && lookup.path.length === 1 && lookup.path[0] === '_type' ? 3 : RANK[lookup.kind]
 }
 
+/** One conjunct of a filter as the planner reads it (see readTerm). */
+type Term =
+  /** `path == "s"` (either way round). */
+  | {kind: 'equals'; path: string[]; value: string}
+  /** `path == ^…`: the key is computed by groq-js in the scope that evaluates the `*`. */
+  | {kind: 'equalsOuter'; path: string[]; key: Node}
+  /** `path in ["a", "b"]`, or `path in "a"` (`array` false: null in groq-js, it only narrows candidates). */
+  | {kind: 'in'; path: string[]; values: string[]; array: boolean}
+  /** `path in path("glob")`. */
+  | {kind: 'inPath'; path: string[]; pattern: string}
+  /** `references("a", ["b"])`. */
+  | {kind: 'references'; values: string[]}
+  /** `references(^…)`. */
+  | {kind: 'referencesOuter'; key: Node}
+  /** `defined(path)`. */
+  | {kind: 'defined'; path: string[]}
+
+/** The conjunct as a Term, or undefined when it is none of them. */
+function readTerm(term: unknown, hidden: Hidden): Term | undefined {
+  if (!isRecord(term)) return undefined
+  if (term.type === 'OpCall' && term.op === '==') {
+    for (const [side, other] of [
+      [term.left, term.right],
+      [term.right, term.left],
+    ]) {
+      const path = documentPath(side)
+      if (!path) continue
+      const constant = isRecord(other) && other.type === 'Value' ? other.value : undefined
+      if (typeof constant === 'string') return {kind: 'equals', path, value: constant}
+      const key = outerKey(other, hidden)
+      if (key) return {kind: 'equalsOuter', path, key}
+    }
+    return undefined
+  }
+  if (term.type === 'OpCall' && term.op === 'in') {
+    const path = documentPath(term.left)
+    const right = term.right
+    if (!path || !isRecord(right)) return undefined
+    const values = constantStrings(right)
+    if (values) return {kind: 'in', path, values, array: right.type === 'Array' || Array.isArray(right.value)}
+    if (right.type === 'FuncCall' && right.namespace === 'global' && right.name === 'path' && Array.isArray(right.args) && right.args.length === 1) {
+      const [pattern] = right.args as unknown[]
+      if (isRecord(pattern) && pattern.type === 'Value' && typeof pattern.value === 'string') return {kind: 'inPath', path, pattern: pattern.value}
+    }
+    return undefined
+  }
+  if (term.type === 'FuncCall' && term.namespace === 'global' && Array.isArray(term.args)) {
+    const args: unknown[] = term.args
+    if (term.name === 'references') {
+      const constants = args.map(constantStrings)
+      if (constants.every((c): c is string[] => c !== undefined)) return {kind: 'references', values: constants.flat()}
+      const key = args.length === 1 ? outerKey(args[0], hidden) : undefined
+      return key ? {kind: 'referencesOuter', key} : undefined
+    }
+    if (term.name === 'defined' && args.length === 1) {
+      const path = documentPath(args[0])
+      return path ? {kind: 'defined', path} : undefined
+    }
+  }
+  return undefined
+}
+
 function planFilter(expr: unknown, hidden: Hidden): {plan: FilterPlan; key: Node | undefined} | undefined {
   const fixed: FilterPlan['fixed'] = []
   let dynamic: {lookup: Lookup; key: Node} | undefined
   const offer = (lookup: Lookup, key: Node) => {
     if (!dynamic || rank(lookup) < rank(dynamic.lookup)) dynamic = {lookup, key}
   }
-  for (const term of conjuncts(expr)) {
-    if (!isRecord(term)) continue
-    if (term.type === 'OpCall' && term.op === '==') {
-      for (const [side, other] of [
-        [term.left, term.right],
-        [term.right, term.left],
-      ]) {
-        const path = documentPath(side)
-        if (!path) continue
-        const constant = isRecord(other) && other.type === 'Value' ? other.value : undefined
-        if (typeof constant === 'string') {
-          fixed.push({lookup: lookupFor(path), values: [constant]})
-          break
-        }
-        const key = outerKey(other, hidden)
-        if (key) {
-          offer(lookupFor(path), key)
-          break
-        }
-      }
-    } else if (term.type === 'OpCall' && term.op === 'in') {
-      const path = documentPath(term.left)
-      const values = constantStrings(term.right)
-      if (path && values) fixed.push({lookup: lookupFor(path), values})
-    } else if (term.type === 'FuncCall' && term.namespace === 'global' && term.name === 'references' && Array.isArray(term.args)) {
-      const args: unknown[] = term.args
-      const constants = args.map(constantStrings)
-      if (constants.every((c): c is string[] => c !== undefined)) {
-        fixed.push({lookup: {kind: 'references'}, values: constants.flat()})
-      } else if (args.length === 1) {
-        const key = outerKey(args[0], hidden)
-        if (key) offer({kind: 'references'}, key)
-      }
-    }
+  for (const conjunct of conjuncts(expr)) {
+    const term = readTerm(conjunct, hidden)
+    if (term?.kind === 'equals') fixed.push({lookup: lookupFor(term.path), values: [term.value]})
+    else if (term?.kind === 'equalsOuter') offer(lookupFor(term.path), term.key)
+    else if (term?.kind === 'in') fixed.push({lookup: lookupFor(term.path), values: term.values})
+    else if (term?.kind === 'references') fixed.push({lookup: {kind: 'references'}, values: term.values})
+    else if (term?.kind === 'referencesOuter') offer({kind: 'references'}, term.key)
   }
   const text = conjuncts(expr).map(textTerms).find((found) => found !== undefined)
   if (fixed.length === 0 && !dynamic && !text) return undefined
@@ -215,9 +250,11 @@ type NativeFilter = (doc: Doc, key: string | undefined) => boolean
 function nativeFilter(expr: unknown, hidden: Hidden): NativeFilter | undefined {
   const tests: NativeFilter[] = []
   let dynamic = 0
-  for (const term of conjuncts(expr)) {
-    const test = nativeTerm(term, hidden, () => dynamic++)
+  for (const conjunct of conjuncts(expr)) {
+    const term = readTerm(conjunct, hidden)
+    const test = term && nativeTest(term)
     if (!test) return undefined
+    if (term.kind === 'equalsOuter' || term.kind === 'referencesOuter') dynamic++
     tests.push(test)
   }
   // The lookup carries one run-time key: a second `^` conjunct has no value here.
@@ -228,74 +265,40 @@ function nativeFilter(expr: unknown, hidden: Hidden): NativeFilter | undefined {
   }
 }
 
-function nativeTerm(term: unknown, hidden: Hidden, usesKey: () => void): NativeFilter | undefined {
-  if (!isRecord(term)) return undefined
-  if (term.type === 'OpCall' && term.op === '==') {
-    for (const [side, other] of [
-      [term.left, term.right],
-      [term.right, term.left],
-    ]) {
-      const path = documentPath(side)
-      if (!path) continue
-      const constant = isRecord(other) && other.type === 'Value' ? other.value : undefined
-      if (typeof constant === 'string') return (doc) => readPath(doc, path) === constant
-      if (outerKey(other, hidden)) {
-        usesKey()
-        return (doc, key) => key !== undefined && readPath(doc, path) === key
-      }
-      return undefined
-    }
-    return undefined
-  }
-  if (term.type === 'OpCall' && term.op === 'in') {
-    const path = documentPath(term.left)
-    if (!path) return undefined
-    // `in` a string is null in groq-js (only arrays and paths hold values): an array is required here.
-    const isArray = isRecord(term.right) && (term.right.type === 'Array' || (term.right.type === 'Value' && Array.isArray(term.right.value)))
-    const values = isArray ? constantStrings(term.right) : undefined
-    if (values) {
-      const set = new Set(values)
+function nativeTest(term: Term): NativeFilter | undefined {
+  switch (term.kind) {
+    case 'equals':
+      return (doc) => readPath(doc, term.path) === term.value
+    case 'equalsOuter':
+      return (doc, key) => key !== undefined && readPath(doc, term.path) === key
+    case 'in': {
+      // `in` a string is null in groq-js (only arrays and paths hold values).
+      if (!term.array) return undefined
+      const set = new Set(term.values)
       return (doc) => {
-        const found = readPath(doc, path)
+        const found = readPath(doc, term.path)
         return typeof found === 'string' && set.has(found)
       }
     }
-    const right = term.right
-    if (isRecord(right) && right.type === 'FuncCall' && right.namespace === 'global' && right.name === 'path' && Array.isArray(right.args) && right.args.length === 1) {
-      const [pattern] = right.args as unknown[]
-      if (!isRecord(pattern) || pattern.type !== 'Value' || typeof pattern.value !== 'string') return undefined
-      const glob = globRegExp(pattern.value)
+    case 'inPath': {
+      const glob = globRegExp(term.pattern)
       return (doc) => {
-        const found = readPath(doc, path)
+        const found = readPath(doc, term.path)
         return typeof found === 'string' && glob.test(found)
       }
     }
-    return undefined
-  }
-  if (term.type === 'FuncCall' && term.namespace === 'global' && Array.isArray(term.args)) {
-    const args: unknown[] = term.args
-    if (term.name === 'references' && args.length > 0) {
-      const constants = args.map(constantStrings)
-      if (constants.every((c): c is string[] => c !== undefined)) {
-        const targets = new Set(constants.flat())
-        return (doc) => referenceKeys(doc).some((target) => targets.has(target))
-      }
-      if (args.length === 1 && outerKey(args[0], hidden)) {
-        usesKey()
-        return (doc, key) => key !== undefined && referenceKeys(doc).includes(key)
-      }
-      return undefined
+    case 'references': {
+      const targets = new Set(term.values)
+      return (doc) => referenceKeys(doc).some((target) => targets.has(target))
     }
-    if (term.name === 'defined' && args.length === 1) {
-      const path = documentPath(args[0])
-      if (!path) return undefined
+    case 'referencesOuter':
+      return (doc, key) => key !== undefined && referenceKeys(doc).includes(key)
+    case 'defined':
       return (doc) => {
-        const found = readPath(doc, path)
+        const found = readPath(doc, term.path)
         return found !== undefined && found !== null
       }
-    }
   }
-  return undefined
 }
 
 /** groq-js' `path()` pattern as a regular expression (its pathRegExp): `*` is one segment, `**` any number. */
@@ -616,7 +619,7 @@ function buildPlan(tree: ExprNode): Plan {
   const ordered: OrderedPlan[] = []
   /** Filters the planner evaluates itself (see nativeFilter), unless an ordered scan takes them over. */
   const natives: {node: Node; plan: FilterPlan; test: NativeFilter; key: Node | undefined}[] = []
-  const natived = new Map<number, {plan: FilterPlan; test: NativeFilter}>()
+  const natived: {plan: FilterPlan; test: NativeFilter}[] = []
   const scanned = new Set<Node>()
   const everything = (): Node => lookupNode(value(`${marker}*`))
 
@@ -674,8 +677,8 @@ function buildPlan(tree: ExprNode): Plan {
   // groq-js filters as before) when the key is not a string or the candidates are many.
   for (const {node, plan, test, key} of natives) {
     if (scanned.has(node)) continue
-    const index = natived.size
-    natived.set(index, {plan, test})
+    const index = natived.length
+    natived.push({plan, test})
     const filter: Node = {...node}
     for (const name of Object.keys(node)) delete node[name]
     const ref = key ? {type: 'OpCall', op: '+', left: value(`${marker}n${index}:`), right: key} : value(`${marker}n${index}!`)
@@ -686,7 +689,7 @@ function buildPlan(tree: ExprNode): Plan {
     tree: planned,
     indexedFilters: filters.length,
     orderedScans: ordered.length,
-    nativeFilters: natived.size,
+    nativeFilters: natived.length,
     readsDataset: readsDataset(tree),
     resolver(view, context) {
       const wrap = context.wrap ?? ((docs: readonly Doc[]) => docs)
@@ -835,7 +838,7 @@ function buildPlan(tree: ExprNode): Plan {
         if (rest === '*') return wrap(view.docs)
         if (rest.startsWith('n')) {
           const native = /^n(\d+)([:!])/.exec(rest)
-          const entry = native ? natived.get(Number(native[1])) : undefined
+          const entry = native ? natived[Number(native[1])] : undefined
           if (!native || !entry) throw new Error(`Unknown lake lookup ${JSON.stringify(rest)}`)
           const key = native[2] === ':' ? rest.slice(native[0].length) : undefined
           const found = best(entry.plan, key)

@@ -246,7 +246,7 @@ export class View {
       else pending.set(name, {index, patches: all})
     }
     for (const [name, waiting] of this.#pending) defer(name, waiting.index, waiting.patches)
-    for (const [name, index] of this.#indexes) if (!this.#pending.has(name)) defer(name, index, [])
+    for (const [name, index] of this.#indexes) defer(name, index, [])
     return new View(list, indexes, true, pending)
   }
 }
