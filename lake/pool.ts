@@ -10,9 +10,13 @@ import type {ChangeMessage, ErrorBody, FromWorker, JobMessage, JobRequest, JobRe
  * The query workers. GROQ never runs on the main thread, which keeps HTTP, auth, SQLite
  * writes and mutations: each query is a job posted to one of a few `worker_threads`
  * workers, each holding its own in-memory copy of the datasets it was asked about (loaded
- * from SQLite through a read-only connection, then kept current by the change feed the
- * main thread posts after every commit, before it answers the write). Messages to a
- * worker arrive in order, so a query sent after a write's response sees that write.
+ * from SQLite through a read-only connection, then kept current by the change feed of
+ * committed transactions). Messages to a worker arrive in order, and a worker's changes are
+ * posted ahead of any job it is given, so a query sent after a write's response sees that write.
+ * - Change feed: a commit does not wake the workers. Each worker's changes wait in a small
+ *   backlog until its next job (or BACKLOG_FLUSH_MS, or the backlog's bound), then go out
+ *   together: a write's answer no longer competes for the two cores with two workers applying
+ *   it, and a burst of writes costs a worker one wake-up, not one per write.
  *
  * - Budget: every job has a deadline, counted from the moment a worker takes it (a worker's
  *   start-up is not charged; time in the bounded queue is not either). The worker checks it (and a shared cancel flag)
@@ -53,6 +57,10 @@ const MAX_QUEUED = 512
 const MAX_ATTEMPTS = 2
 const MAX_START_FAILURES = 3
 const RETRY_DISPATCH_MS = 5
+/** A worker's unsent changes go out at its next job, or after this long, or past these bounds. */
+const BACKLOG_FLUSH_MS = 100
+const BACKLOG_MAX_MESSAGES = 64
+const BACKLOG_MAX_CHARS = 1 << 20
 
 interface Job {
   id: number
@@ -81,6 +89,9 @@ interface Slot {
   abandoned: number
   /** When the worker last showed signs of life (written by the worker: job start/end, every scan checkpoint). */
   heartbeat: Float64Array
+  /** Change-feed messages not yet posted, in order (see `publish`). */
+  backlog: ToWorker[]
+  backlogChars: number
 }
 
 /** A worker with running jobs that has not checked in for this long is busy in one long step (e.g. parsing). */
@@ -129,6 +140,7 @@ export class QueryPool {
   /** Workers that died before they were ready, in a row: past MAX_START_FAILURES the queue is failed instead of retried for ever. */
   #startFailures = 0
   #retry: NodeJS.Timeout | undefined
+  #flushTimer: NodeJS.Timeout | undefined
 
   constructor(options: QueryPoolOptions = {}) {
     this.workers = Math.max(1, Math.floor(options.workers ?? 2))
@@ -184,33 +196,66 @@ export class QueryPool {
     }
   }
 
-  /** Posts a committed transaction to every worker (in commit order, before the write is answered). */
+  /**
+   * Queues a committed transaction for every worker, in commit order, before the write is
+   * answered: it reaches a worker ahead of that worker's next job (see `#flush`).
+   */
   publish(change: Omit<ChangeMessage, 'type'>): void {
     const message: ChangeMessage = {type: 'change', ...change}
-    for (const slot of this.#slots) if (slot?.alive) slot.worker.postMessage(message satisfies ToWorker)
+    let waiting = false
+    for (const slot of this.#slots) {
+      if (!slot?.alive) continue
+      slot.backlog.push(message)
+      slot.backlogChars += message.writes.length
+      if (slot.backlog.length >= BACKLOG_MAX_MESSAGES || slot.backlogChars >= BACKLOG_MAX_CHARS) this.#flush(slot)
+      else waiting = true
+    }
+    if (waiting && !this.#flushTimer) {
+      // Idle workers catch up a little later, so a later query does not carry a long backlog.
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined
+        for (const slot of this.#slots) if (slot?.alive) this.#flush(slot)
+      }, BACKLOG_FLUSH_MS)
+      this.#flushTimer.unref()
+    }
   }
 
   /** Drops a dataset's copies (it was closed or replaced). */
   forget(dataset: string): void {
-    for (const slot of this.#slots) if (slot?.alive) slot.worker.postMessage({type: 'forget', dataset} satisfies ToWorker)
+    for (const slot of this.#slots) {
+      if (!slot?.alive) continue
+      slot.backlog.push({type: 'forget', dataset})
+      this.#flush(slot)
+    }
   }
 
-  /** Jobs running or waiting (for tests and diagnostics). */
-  get load(): {running: number; queued: number; workers: number} {
+  /** Posts a worker's waiting changes (messages to a worker arrive in the order they were posted). */
+  #flush(slot: Slot): void {
+    if (slot.backlog.length === 0) return
+    for (const message of slot.backlog) slot.worker.postMessage(message)
+    slot.backlog = []
+    slot.backlogChars = 0
+  }
+
+  /** Jobs running or waiting, and change-feed messages not yet posted to the busiest backlog (for tests and diagnostics). */
+  get load(): {running: number; queued: number; workers: number; backlog: number} {
     let running = 0
     let workers = 0
+    let backlog = 0
     for (const slot of this.#slots) {
       if (!slot?.alive) continue
       workers++
       running += slot.active.size
+      backlog = Math.max(backlog, slot.backlog.length)
     }
-    return {running, queued: this.#queue.length, workers}
+    return {running, queued: this.#queue.length, workers, backlog}
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     if (this.#retry) clearTimeout(this.#retry)
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
     for (const job of this.#queue.splice(0)) this.#settle(job, new LakeError(503, 'unavailable', 'The lake is shutting down'))
     const exits: Promise<number>[] = []
     for (const [index, slot] of this.#slots.entries()) {
@@ -258,6 +303,7 @@ export class QueryPool {
         cancel: job.cancel,
         request: job.request,
       }
+      this.#flush(slot)
       slot.worker.postMessage(message satisfies ToWorker)
     }
   }
@@ -287,7 +333,7 @@ export class QueryPool {
   #start(index: number): Slot {
     const heartbeat = new Float64Array(new SharedArrayBuffer(8))
     const worker = spawnWorker({maxResponseBytes: this.maxResponseBytes, heartbeat}, this.#workerMemoryMb)
-    const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0, heartbeat}
+    const slot: Slot = {worker, active: new Map(), alive: true, ready: false, abandoned: 0, heartbeat, backlog: [], backlogChars: 0}
     worker.unref()
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message))
     worker.on('error', (error) => {
