@@ -13,10 +13,11 @@ import type {ChangeMessage, ErrorBody, FromWorker, JobMessage, JobRequest, JobRe
  * from SQLite through a read-only connection, then kept current by the change feed of
  * committed transactions). Messages to a worker arrive in order, and a worker's changes are
  * posted ahead of any job it is given, so a query sent after a write's response sees that write.
- * - Change feed: a commit does not wake the workers. Each worker's changes wait in a small
- *   backlog until its next job (or BACKLOG_FLUSH_MS, or the backlog's bound), then go out
- *   together: a write's answer no longer competes for the two cores with two workers applying
- *   it, and a burst of writes costs a worker one wake-up, not one per write.
+ * - Change feed: a commit is posted at once only to the worker the next job would go to, which
+ *   applies it while the write is answered. The other workers' changes wait in a small backlog
+ *   until their next job (or BACKLOG_FLUSH_MS, or the backlog's bound), then go out together: a
+ *   write's answer does not compete for two cores with every worker applying it, and a burst
+ *   of writes costs an idle worker one wake-up, not one per write.
  *
  * - Budget: every job has a deadline, counted from the moment a worker takes it (a worker's
  *   start-up is not charged; time in the bounded queue is not either). The worker checks it (and a shared cancel flag)
@@ -198,16 +199,18 @@ export class QueryPool {
 
   /**
    * Queues a committed transaction for every worker, in commit order, before the write is
-   * answered: it reaches a worker ahead of that worker's next job (see `#flush`).
+   * answered: it reaches a worker ahead of that worker's next job (see `#flush`), and the
+   * worker the next job would go to gets it now.
    */
   publish(change: Omit<ChangeMessage, 'type'>): void {
     const message: ChangeMessage = {type: 'change', ...change}
+    const next = this.#freeSlot(false)
     let waiting = false
     for (const slot of this.#slots) {
       if (!slot?.alive) continue
       slot.backlog.push(message)
       slot.backlogChars += message.writes.length
-      if (slot.backlog.length >= BACKLOG_MAX_MESSAGES || slot.backlogChars >= BACKLOG_MAX_CHARS) this.#flush(slot)
+      if (slot === next || slot.backlog.length >= BACKLOG_MAX_MESSAGES || slot.backlogChars >= BACKLOG_MAX_CHARS) this.#flush(slot)
       else waiting = true
     }
     if (waiting && !this.#flushTimer) {
@@ -310,16 +313,17 @@ export class QueryPool {
 
   /**
    * The live worker to take the next job: a responsive one (its jobs interleave) with the
-   * fewest running jobs, starting workers for empty places. None while every worker is busy
-   * in a step that cannot yield: the job waits here for the first to come free rather than
-   * behind one of them.
+   * fewest running jobs, starting workers for empty places (unless `start` is false). None
+   * while every worker is busy in a step that cannot yield: the job waits here for the first
+   * to come free rather than behind one of them.
    */
-  #freeSlot(): Slot | undefined {
+  #freeSlot(start = true): Slot | undefined {
     const now = Date.now()
     let best: Slot | undefined
     for (let index = 0; index < this.#slots.length; index++) {
       let slot = this.#slots[index]
       if (!slot?.alive) {
+        if (!start) continue
         slot = this.#start(index)
         this.#slots[index] = slot
       }
