@@ -5,7 +5,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestLake, type TestLake} from './helpers'
+import {startTestLake, type TestLake, waitFor} from './helpers'
 
 let t: TestLake
 
@@ -20,13 +20,6 @@ afterAll(async () => {
   await t.stop()
 })
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** The same query on both workers at once: the pool gives each of two jobs posted in one tick to a different worker. */
 async function onBothWorkers(query: string): Promise<unknown[]> {

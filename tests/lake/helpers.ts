@@ -49,6 +49,15 @@ export async function startTestLake(options: StartLakeOptions = {}): Promise<Tes
   }
 }
 
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 /** Drops the fields the lake assigns, so whole documents can be compared. */
 export function withoutSystemFields<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => withoutSystemFields(item)) as T

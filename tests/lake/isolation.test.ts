@@ -11,7 +11,7 @@ import {LakeError, LakeStore} from '../../lake'
 import {compileQuery, evaluateOver, View} from '../../lake/groq'
 
 import {apiVersion} from '../../lib/env'
-import {startTestLake, statusOf, type TestLake, tempDir} from './helpers'
+import {startTestLake, statusOf, type TestLake, tempDir, waitFor} from './helpers'
 
 const PATHOLOGICAL = '*[_type == "x"]{"n": count(*[n > ^.n])}'
 
@@ -31,13 +31,6 @@ function url(path: string): string {
   return `${t.lake.url}/v${apiVersion}${path}`
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('query budget', () => {
   it('stops a query past its budget with a 408 in Sanity\'s error shape, and answers others meanwhile', async () => {

@@ -1,7 +1,7 @@
 import type {MutationEvent, SanityClient} from '@sanity/client'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {startTestLake, type TestLake} from './helpers'
+import {startTestLake, type TestLake, waitFor} from './helpers'
 
 type ListenEvent = {type: string} & Record<string, unknown>
 
@@ -15,13 +15,6 @@ afterEach(async () => {
   await t.stop()
 })
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** Subscribes and resolves once the welcome event arrived, so later writes are seen. */
 async function listen(client: SanityClient, query: string, params: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
