@@ -20,7 +20,6 @@ afterAll(async () => {
   await t.stop()
 })
 
-
 /** The same query on both workers at once: the pool gives each of two jobs posted in one tick to a different worker. */
 async function onBothWorkers(query: string): Promise<unknown[]> {
   const dataset = t.lake.store.dataset('test')

@@ -31,7 +31,6 @@ function url(path: string): string {
   return `${t.lake.url}/v${apiVersion}${path}`
 }
 
-
 describe('query budget', () => {
   it('stops a query past its budget with a 408 in Sanity\'s error shape, and answers others meanwhile', async () => {
     const order: string[] = []

@@ -15,7 +15,6 @@ afterEach(async () => {
   await t.stop()
 })
 
-
 /** Subscribes and resolves once the welcome event arrived, so later writes are seen. */
 async function listen(client: SanityClient, query: string, params: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
   const events: ListenEvent[] = []
