@@ -179,7 +179,7 @@ export function attachAssetFiles(store: LakeStore, log: (line: string) => void =
     const files = new AssetFiles(assetFolderOf(store, dataset.name))
     filesByDataset.set(dataset, files)
     try {
-      const owned = new Set(dataset.documents().filter((doc) => isAssetDocumentType(doc._type)).map((doc) => doc._id))
+      const owned = new Set([IMAGE_ASSET_TYPE, FILE_ASSET_TYPE].flatMap((type) => dataset.idsOfType(type)))
       const removed = files.sweep(owned)
       if (removed > 0) log(`lake: removed ${removed} asset file(s) without an asset document in dataset "${dataset.name}"`)
     } catch (error) {

@@ -1,6 +1,6 @@
 import {Mutation, type Mut} from '@sanity/mutator'
 
-import {DocumentSet, type DocumentWrite} from './docset'
+import type {DocumentWrite} from './docset'
 import {collectReferences, isRecord, type LakeDocument, randomId, type ReferenceTarget, timestampNow, withArrayKeys} from './documents'
 import {errorMessage, LakeError, mutationError} from './errors'
 import {compileListen} from './groq'
@@ -105,17 +105,25 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+/** Recently read or written documents kept parsed on this thread (see Dataset#read): at most this many… */
+const RECENT_DOCUMENTS = 256
+/** …and at most this much JSON between them. */
+const RECENT_CHARS = 16 * 1024 * 1024
+
 /**
- * One dataset: documents in memory (loaded at open, in `_id` order) with every
- * transaction written through to SQLite before it becomes visible. Queries run on the
- * store's query workers (pool.ts), never on this thread; after each commit the change is
- * posted to them before the transaction's promise resolves.
+ * One dataset: documents in SQLite, every transaction written through before it becomes
+ * visible. Queries run on the store's query workers (pool.ts), which hold the documents in
+ * memory; this thread reads the few documents a transaction touches from SQLite (and keeps
+ * the most recent ones parsed), so the dataset is not held a second time here. After each
+ * commit the change is posted to the workers before the transaction's promise resolves.
  */
 export class Dataset {
   readonly name: string
   readonly #file: DatasetFile
   readonly #pool: QueryPool
-  readonly #state: DocumentSet
+  /** Most recently used last; written through on every commit, so always the stored state. */
+  readonly #recent = new Map<string, {doc: LakeDocument; chars: number}>()
+  #recentChars = 0
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
@@ -124,9 +132,6 @@ export class Dataset {
     this.name = name
     this.#pool = pool
     this.#file = new DatasetFile(path)
-    const loaded = this.#file.loadAll()
-    for (const doc of loaded) deepFreeze(doc)
-    this.#state = new DocumentSet(loaded, this.#file.seq)
   }
 
   get path(): string {
@@ -134,20 +139,62 @@ export class Dataset {
   }
 
   get size(): number {
-    return this.#state.size
+    return this.#file.count()
   }
 
-  /** Every document in `_id` order (a read-only snapshot). */
+  /** Every document in `_id` order, read from SQLite (a copy of its own for the caller). */
   documents(): readonly LakeDocument[] {
-    return this.#state.documents()
+    return this.#file.loadAll()
+  }
+
+  /** Documents whose id starts with `prefix`, in `_id` order. */
+  documentsWithPrefix(prefix: string): LakeDocument[] {
+    return this.#file.withPrefix(prefix)
+  }
+
+  /** Ids of the documents of one `_type`. */
+  idsOfType(type: string): string[] {
+    return this.#file.idsOfType(type)
   }
 
   getDocument(id: string): LakeDocument | undefined {
-    return this.#state.get(id)
+    return this.#read(id) ?? undefined
   }
 
   getDocuments(ids: readonly string[]): (LakeDocument | undefined)[] {
-    return ids.map((id) => this.#state.get(id))
+    return ids.map((id) => this.getDocument(id))
+  }
+
+  /** The stored document (frozen), from the recent ones or SQLite. */
+  #read(id: string): LakeDocument | null {
+    const recent = this.#recent.get(id)
+    if (recent) {
+      this.#recent.delete(id)
+      this.#recent.set(id, recent)
+      return recent.doc
+    }
+    const json = this.#file.body(id)
+    if (json === undefined) return null
+    const doc = deepFreeze(JSON.parse(json) as LakeDocument)
+    this.#remember(id, doc, json.length)
+    return doc
+  }
+
+  /** Keeps `doc` as the current state of `id` (null: it no longer exists). */
+  #remember(id: string, doc: LakeDocument | null, chars: number): void {
+    const old = this.#recent.get(id)
+    if (old) {
+      this.#recent.delete(id)
+      this.#recentChars -= old.chars
+    }
+    if (!doc || chars > RECENT_CHARS) return
+    this.#recent.set(id, {doc, chars})
+    this.#recentChars += chars
+    for (const [oldest, entry] of this.#recent) {
+      if (this.#recent.size <= RECENT_DOCUMENTS && this.#recentChars <= RECENT_CHARS) break
+      this.#recent.delete(oldest)
+      this.#recentChars -= entry.chars
+    }
   }
 
   /** The dataset's transaction log and document history (lake/history.ts). */
@@ -243,7 +290,17 @@ export class Dataset {
     const deletedAt = new Map<string, number>()
     const results: {id: string; operation: MutationOperation}[] = []
 
-    const get = (id: string): LakeDocument | null => (working.has(id) ? (working.get(id) ?? null) : (this.#state.get(id) ?? null))
+    // The stored state of each document the transaction reads, read once (it cannot change before COMMIT: transactions run one at a time).
+    const stored = new Map<string, LakeDocument | null>()
+    const before = (id: string): LakeDocument | null => {
+      let doc = stored.get(id)
+      if (doc === undefined) {
+        doc = this.#read(id)
+        stored.set(id, doc)
+      }
+      return doc
+    }
+    const get = (id: string): LakeDocument | null => (working.has(id) ? (working.get(id) ?? null) : before(id))
     const put = (id: string, doc: LakeDocument | null, mutation: LakeMutation) => {
       working.set(id, doc)
       const list = touchedBy.get(id)
@@ -327,15 +384,14 @@ export class Dataset {
     const writes: DocumentWrite[] = []
     const changes: DocumentChange[] = []
     for (const [id, doc] of working) {
-      const before = this.#state.get(id) ?? null
-      if (!before && !doc) continue
-      writes.push({id, doc, json: doc ? JSON.stringify(doc) : null, sameReferences: before !== null && doc !== null && sameReferences(before, doc)})
-      changes.push({id, before, after: doc, mutations: touchedBy.get(id) ?? []})
+      const was = before(id)
+      if (!was && !doc) continue
+      writes.push({id, doc, json: doc ? JSON.stringify(doc) : null, sameReferences: was !== null && doc !== null && sameReferences(was, doc)})
+      changes.push({id, before: was, after: doc, mutations: touchedBy.get(id) ?? []})
     }
 
-    const finalState = (id: string) => (working.has(id) ? working.get(id) : this.#state.get(id))
     const withDocuments: MutationResultItem[] = results.map(({id, operation}) => {
-      const document = operation === 'delete' ? (this.#state.get(id) ?? undefined) : (finalState(id) ?? undefined)
+      const document = operation === 'delete' ? (before(id) ?? undefined) : (get(id) ?? undefined)
       return document ? {id, operation, document} : {id, operation}
     })
     const result: TransactionResult = {
@@ -349,7 +405,7 @@ export class Dataset {
     const seq = this.#file.commit(transactionId, now.toISOString(), writes, options.identity ?? LAKE_TOKEN_USER_ID, options.onProgress)
     // Only after COMMIT succeeded does the in-memory state change; the workers hear of it
     // before the caller does, so a query sent after this write's response sees it.
-    this.#state.apply(writes, seq)
+    for (const {id, doc, json} of writes) this.#remember(id, doc, json?.length ?? 0)
     this.#pool.publish({dataset: this.name, seq, writes: encodeWrites(writes)})
     const event: ChangeEvent = {
       dataset: this.name,

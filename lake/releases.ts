@@ -53,33 +53,14 @@ export function getRelease(dataset: Dataset, releaseId: string): ReleaseDocument
   return doc
 }
 
-/** Documents whose id starts with `prefix`, by binary search over the dataset's `_id` order. */
-export function documentsWithPrefix(dataset: Dataset, prefix: string): LakeDocument[] {
-  const docs = dataset.documents()
-  let lo = 0
-  let hi = docs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((docs[mid]?._id ?? '') < prefix) lo = mid + 1
-    else hi = mid
-  }
-  const out: LakeDocument[] = []
-  for (let i = lo; i < docs.length; i++) {
-    const doc = docs[i]
-    if (!doc?._id.startsWith(prefix)) break
-    out.push(doc)
-  }
-  return out
-}
-
 /** The version documents of a release. */
 export function releaseVersions(dataset: Dataset, releaseId: string): LakeDocument[] {
-  return documentsWithPrefix(dataset, `versions.${releaseId}.`)
+  return dataset.documentsWithPrefix(`versions.${releaseId}.`)
 }
 
 /** Every release document of the dataset. */
 export function releases(dataset: Dataset): ReleaseDocument[] {
-  return documentsWithPrefix(dataset, RELEASE_DOCUMENTS_PREFIX).filter(isReleaseDocument)
+  return dataset.documentsWithPrefix(RELEASE_DOCUMENTS_PREFIX).filter(isReleaseDocument)
 }
 
 function requireState(release: ReleaseDocument, allowed: readonly ReleaseState[], doing: string): void {

@@ -79,6 +79,10 @@ export class DatasetFile {
   readonly #hasTransaction: StatementSync
   readonly #referrers: StatementSync
   readonly #bumpSeq: StatementSync
+  readonly #body: StatementSync
+  readonly #count: StatementSync
+  readonly #idRange: StatementSync
+  readonly #idsOfType: StatementSync
   /** Document history (lake/history.ts), written in the same SQLite transaction as the documents. */
   readonly history: HistoryLog
   #seq: number
@@ -107,6 +111,10 @@ export class DatasetFile {
     this.#hasTransaction = this.#db.prepare('SELECT 1 AS found FROM transactions WHERE id = ?')
     this.#referrers = this.#db.prepare('SELECT from_id, weak FROM refs WHERE to_id = ? AND to_dataset = ? ORDER BY from_id')
     this.#bumpSeq = this.#db.prepare("UPDATE lake_meta SET value = ? WHERE key = 'seq'")
+    this.#body = this.#db.prepare('SELECT body FROM documents WHERE id = ?')
+    this.#count = this.#db.prepare('SELECT count(*) AS n FROM documents')
+    this.#idRange = this.#db.prepare('SELECT body FROM documents WHERE id >= ? AND id < ?')
+    this.#idsOfType = this.#db.prepare('SELECT id FROM documents WHERE type = ?')
     this.#seq = readSeq(this.#db)
   }
 
@@ -137,6 +145,35 @@ export class DatasetFile {
   /** All documents, in `_id` order. */
   loadAll(): LakeDocument[] {
     return loadDocuments(this.#db)
+  }
+
+  /** The stored JSON of one document, if it exists. */
+  body(id: string): string | undefined {
+    const body = this.#body.get(id)?.body
+    return typeof body === 'string' ? body : undefined
+  }
+
+  /** How many documents there are. */
+  count(): number {
+    return Number(this.#count.get()?.n ?? 0)
+  }
+
+  /** Documents whose id starts with `prefix`, in `_id` order (a range of the id index). */
+  withPrefix(prefix: string): LakeDocument[] {
+    if (prefix === '') return this.loadAll()
+    // Document ids are ASCII (isValidDocumentId), so SQLite's byte order is JavaScript's order here.
+    const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`
+    const docs: LakeDocument[] = []
+    for (const row of this.#idRange.iterate(prefix, end)) {
+      const doc = JSON.parse(String(row.body)) as LakeDocument
+      if (doc._id.startsWith(prefix)) docs.push(doc)
+    }
+    return docs.sort((a, b) => compareIds(a._id, b._id))
+  }
+
+  /** Ids of the documents of one `_type`. */
+  idsOfType(type: string): string[] {
+    return this.#idsOfType.all(type).map((row) => String(row.id))
   }
 
   /** Documents referencing `id` (from this dataset, or with `dataset` set, cross-dataset references to that dataset). */
