@@ -39,8 +39,114 @@ export function parsePerspective(value: string | readonly string[] | undefined):
   return layers.length === 0 ? {kind: 'published'} : {kind: 'stack', layers}
 }
 
+/**
+ * groq-js substitutes parameters while parsing, so each new value (a page's slug) would parse
+ * the query again. When parsing the query with a placeholder per parameter gives a tree in
+ * which each placeholder is only ever the value of a `Value` node, and the parser never looked
+ * inside one (it does for `x[$p]`, slice bounds and arithmetic it folds), that tree is the
+ * parse of every value: it is kept per query text and parameter names, and each call gets a
+ * copy with the values put in. Otherwise (or on any parse error) the query is parsed with the
+ * real values, as before.
+ */
+const shapes = new Map<string, ExprNode | null>()
+const SHAPE_ENTRIES = 256
+/** Longer query texts are parsed every time rather than kept. */
+const SHAPE_KEY_CHARS = 16_384
+
+interface Placeholder {
+  readonly name: string
+}
+
+function parseShape(query: string, names: readonly string[]): ExprNode | null {
+  let inspected = false
+  const placeholders = new Map<unknown, string>()
+  const params: Record<string, unknown> = {}
+  for (const name of names) {
+    const placeholder: Placeholder = Object.create(null) as Placeholder
+    // groq-js reads `constructor` when it turns a parameter into a constant (staticFromJS).
+    Object.defineProperty(placeholder, 'constructor', {
+      get() {
+        inspected = true
+        return Object
+      },
+    })
+    placeholders.set(placeholder, name)
+    params[name] = placeholder
+  }
+  let tree: ExprNode
+  try {
+    tree = parse(query, {params})
+  } catch {
+    return null
+  }
+  if (inspected) return null
+  // Anywhere but a Value node, the parser would have used the value itself (groq-js 2.0.1 never does; a later version might).
+  const stack: unknown[] = [tree]
+  while (stack.length > 0) {
+    const item = stack.pop()
+    if (Array.isArray(item)) {
+      for (const child of item) {
+        if (placeholders.has(child)) return null
+        stack.push(child)
+      }
+    } else if (isRecord(item)) {
+      for (const key in item) {
+        const child = item[key]
+        if (placeholders.has(child)) {
+          if (item.type === 'Value' && key === 'value') continue
+          return null
+        }
+        stack.push(child)
+      }
+    }
+  }
+  // Placeholders become Parameter-named markers, so the kept tree holds no object of this call.
+  return withValues(tree, (value) => {
+    const name = placeholders.get(value)
+    return name === undefined ? undefined : {type: 'Value', value: {[PLACEHOLDER]: name}}
+  })
+}
+
+const PLACEHOLDER = Symbol('lake parameter placeholder')
+
+/** A copy of `tree`; `replace` may give a new node for a `Value` node's value. */
+function withValues(tree: unknown, replace: (value: unknown) => AstRecord | undefined): ExprNode {
+  const copy = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(copy)
+    if (!isRecord(node)) return node
+    if (node.type === 'Value') return replace(node.value) ?? {...node}
+    const out: AstRecord = {}
+    for (const key in node) out[key] = copy(node[key])
+    return out
+  }
+  return copy(tree) as ExprNode
+}
+
+function placeholderName(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null && PLACEHOLDER in value ? String((value as Record<symbol, unknown>)[PLACEHOLDER]) : undefined
+}
+
 /** Parses GROQ, turning syntax errors into Sanity's `queryParseError` (400). */
 export function parseGroq(query: string, params: Record<string, unknown>): ExprNode {
+  const names = Object.keys(params).sort()
+  const key = query.length < SHAPE_KEY_CHARS ? `${query}\u0000${names.join('\u0000')}` : undefined
+  if (key !== undefined && key.length <= SHAPE_KEY_CHARS) {
+    let shape = shapes.get(key)
+    if (shape === undefined) {
+      shape = parseShape(query, names)
+      shapes.set(key, shape)
+      if (shapes.size > SHAPE_ENTRIES) shapes.delete(shapes.keys().next().value ?? '')
+    } else {
+      shapes.delete(key)
+      shapes.set(key, shape)
+    }
+    if (shape) {
+      return withValues(shape, (value) => {
+        const name = placeholderName(value)
+        return name === undefined ? undefined : {type: 'Value', value: params[name]}
+      })
+    }
+  }
   try {
     return parse(query, {params})
   } catch (error) {
