@@ -179,7 +179,13 @@ export function attachAssetFiles(store: LakeStore, log: (line: string) => void =
     const files = new AssetFiles(assetFolderOf(store, dataset.name))
     filesByDataset.set(dataset, files)
     try {
-      const owned = new Set([IMAGE_ASSET_TYPE, FILE_ASSET_TYPE].flatMap((type) => dataset.idsOfType(type)))
+      // Only ids in Sanity's asset scheme (`image-…`, `file-…`) name a file (assetFileName): two ranges of the id index, not a scan.
+      const owned = new Set(
+        ['image-', 'file-']
+          .flatMap((prefix) => dataset.documentsWithPrefix(prefix))
+          .filter((doc) => isAssetDocumentType(doc._type))
+          .map((doc) => doc._id),
+      )
       const removed = files.sweep(owned)
       if (removed > 0) log(`lake: removed ${removed} asset file(s) without an asset document in dataset "${dataset.name}"`)
     } catch (error) {

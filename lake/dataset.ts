@@ -6,6 +6,7 @@ import {errorMessage, LakeError, mutationError} from './errors'
 import {compileListen} from './groq'
 import {type HistoryLog, LAKE_TOKEN_USER_ID} from './history'
 import {assertQuerySize, jsonDepthExceeds, MAX_JSON_DEPTH} from './limits'
+import {Lru} from './lru'
 import {describeMutation, type LakeMutation, parseMutations, type PatchBody, type Selection} from './mutations'
 import type {QueryPool, RunOptions} from './pool'
 import {encodeWrites} from './protocol'
@@ -105,10 +106,6 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** Recently read or written documents kept parsed on this thread (see Dataset#read): at most this many… */
-const RECENT_DOCUMENTS = 256
-/** …and at most this much JSON between them. */
-const RECENT_CHARS = 16 * 1024 * 1024
 
 /**
  * One dataset: documents in SQLite, every transaction written through before it becomes
@@ -121,9 +118,8 @@ export class Dataset {
   readonly name: string
   readonly #file: DatasetFile
   readonly #pool: QueryPool
-  /** Most recently used last; written through on every commit, so always the stored state. */
-  readonly #recent = new Map<string, {doc: LakeDocument; chars: number}>()
-  #recentChars = 0
+  /** Recently read or written documents, kept parsed (256, 16 MiB of JSON at most); written through on every commit, so always the stored state. */
+  readonly #recent = new Lru<string, {doc: LakeDocument; chars: number}>(256, {of: (entry) => entry.chars, max: 16 * 1024 * 1024})
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
@@ -152,11 +148,6 @@ export class Dataset {
     return this.#file.withPrefix(prefix)
   }
 
-  /** Ids of the documents of one `_type`. */
-  idsOfType(type: string): string[] {
-    return this.#file.idsOfType(type)
-  }
-
   getDocument(id: string): LakeDocument | undefined {
     return this.#read(id) ?? undefined
   }
@@ -168,33 +159,12 @@ export class Dataset {
   /** The stored document (frozen), from the recent ones or SQLite. */
   #read(id: string): LakeDocument | null {
     const recent = this.#recent.get(id)
-    if (recent) {
-      this.#recent.delete(id)
-      this.#recent.set(id, recent)
-      return recent.doc
-    }
+    if (recent) return recent.doc
     const json = this.#file.body(id)
     if (json === undefined) return null
     const doc = deepFreeze(JSON.parse(json) as LakeDocument)
-    this.#remember(id, doc, json.length)
+    this.#recent.set(id, {doc, chars: json.length})
     return doc
-  }
-
-  /** Keeps `doc` as the current state of `id` (null: it no longer exists). */
-  #remember(id: string, doc: LakeDocument | null, chars: number): void {
-    const old = this.#recent.get(id)
-    if (old) {
-      this.#recent.delete(id)
-      this.#recentChars -= old.chars
-    }
-    if (!doc || chars > RECENT_CHARS) return
-    this.#recent.set(id, {doc, chars})
-    this.#recentChars += chars
-    for (const [oldest, entry] of this.#recent) {
-      if (this.#recent.size <= RECENT_DOCUMENTS && this.#recentChars <= RECENT_CHARS) break
-      this.#recent.delete(oldest)
-      this.#recentChars -= entry.chars
-    }
   }
 
   /** The dataset's transaction log and document history (lake/history.ts). */
@@ -405,7 +375,10 @@ export class Dataset {
     const seq = this.#file.commit(transactionId, now.toISOString(), writes, options.identity ?? LAKE_TOKEN_USER_ID, options.onProgress)
     // Only after COMMIT succeeded does the in-memory state change; the workers hear of it
     // before the caller does, so a query sent after this write's response sees it.
-    for (const {id, doc, json} of writes) this.#remember(id, doc, json?.length ?? 0)
+    for (const {id, doc, json} of writes) {
+      if (doc) this.#recent.set(id, {doc, chars: json?.length ?? 0})
+      else this.#recent.delete(id)
+    }
     this.#pool.publish({dataset: this.name, seq, writes: encodeWrites(writes)})
     const event: ChangeEvent = {
       dataset: this.name,

@@ -2,6 +2,7 @@ import {evaluate, evaluateSync, type ExprNode, parse} from 'groq-js'
 
 import {isRecord} from './documents'
 import {errorMessage, LakeError} from './errors'
+import {Lru} from './lru'
 import {MAX_QUERY_DEPTH} from './limits'
 import {PlanAbort, planQuery} from './planner'
 import {rewriteTextQueries, searchableView, usesTextQuery, withoutText} from './search'
@@ -48,21 +49,16 @@ export function parsePerspective(value: string | readonly string[] | undefined):
  * copy with the values put in. Otherwise (or on any parse error) the query is parsed with the
  * real values, as before.
  */
-const shapes = new Map<string, ExprNode | null>()
-const SHAPE_ENTRIES = 256
+const shapes = new Lru<string, ExprNode | null>(256)
 /** Longer query texts are parsed every time rather than kept. */
 const SHAPE_KEY_CHARS = 16_384
-
-interface Placeholder {
-  readonly name: string
-}
 
 function parseShape(query: string, names: readonly string[]): ExprNode | null {
   let inspected = false
   const placeholders = new Map<unknown, string>()
   const params: Record<string, unknown> = {}
   for (const name of names) {
-    const placeholder: Placeholder = Object.create(null) as Placeholder
+    const placeholder = Object.create(null) as object
     // groq-js reads `constructor` when it turns a parameter into a constant (staticFromJS).
     Object.defineProperty(placeholder, 'constructor', {
       get() {
@@ -81,26 +77,16 @@ function parseShape(query: string, names: readonly string[]): ExprNode | null {
   }
   if (inspected) return null
   // Anywhere but a Value node, the parser would have used the value itself (groq-js 2.0.1 never does; a later version might).
-  const stack: unknown[] = [tree]
-  while (stack.length > 0) {
-    const item = stack.pop()
-    if (Array.isArray(item)) {
-      for (const child of item) {
-        if (placeholders.has(child)) return null
-        stack.push(child)
-      }
-    } else if (isRecord(item)) {
-      for (const key in item) {
-        const child = item[key]
-        if (placeholders.has(child)) {
-          if (item.type === 'Value' && key === 'value') continue
-          return null
-        }
-        stack.push(child)
-      }
+  let stray = false
+  forEachNode(tree, (node) => {
+    for (const key in node) {
+      const child = node[key]
+      const used = Array.isArray(child) ? child.some((item) => placeholders.has(item)) : placeholders.has(child)
+      if (used && !(node.type === 'Value' && key === 'value')) stray = true
     }
-  }
-  // Placeholders become Parameter-named markers, so the kept tree holds no object of this call.
+  })
+  if (stray) return null
+  // Placeholders become markers naming their parameter, so the kept tree holds no object of this call.
   return withValues(tree, (value) => {
     const name = placeholders.get(value)
     return name === undefined ? undefined : {type: 'Value', value: {[PLACEHOLDER]: name}}
@@ -129,15 +115,11 @@ function placeholderName(value: unknown): string | undefined {
 /** Parses GROQ, turning syntax errors into Sanity's `queryParseError` (400). */
 export function parseGroq(query: string, params: Record<string, unknown>): ExprNode {
   const names = Object.keys(params).sort()
-  const key = query.length < SHAPE_KEY_CHARS ? `${query}\u0000${names.join('\u0000')}` : undefined
-  if (key !== undefined && key.length <= SHAPE_KEY_CHARS) {
+  const key = `${query}\u0000${names.join('\u0000')}`
+  if (key.length <= SHAPE_KEY_CHARS) {
     let shape = shapes.get(key)
     if (shape === undefined) {
       shape = parseShape(query, names)
-      shapes.set(key, shape)
-      if (shapes.size > SHAPE_ENTRIES) shapes.delete(shapes.keys().next().value ?? '')
-    } else {
-      shapes.delete(key)
       shapes.set(key, shape)
     }
     if (shape) {

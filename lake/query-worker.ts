@@ -9,6 +9,7 @@ import {isRecord, type LakeDocument} from './documents'
 import {errorMessage, LakeError, timedOut} from './errors'
 import {type Checkpoint, compileListen, compileQuery, evaluateOver, parsePerspective, QueryAbort, View} from './groq'
 import {type ChangeMessage, decodeWrites, type ErrorBody, type JobMessage, type JobResult, type SelectionSpec, type ToWorker} from './protocol'
+import {Lru} from './lru'
 import {stringifyCapped} from './serialize'
 import {readSnapshot} from './sqlite'
 
@@ -21,28 +22,21 @@ const beat = () => {
   heartbeat[0] = Date.now()
 }
 
-/** Compiled queries by text and parameters (groq-js substitutes parameters when parsing), most recently used last. */
-const compiled = new Map<string, ReturnType<typeof compileQuery>>()
-const COMPILED_ENTRIES = 256
+/** Compiled queries by text and parameters (groq-js substitutes parameters when parsing). */
+const compiled = new Lru<string, ReturnType<typeof compileQuery>>(256)
 /** Longer query texts and parameters are compiled every time rather than kept. */
 const COMPILED_KEY_CHARS = 16_384
 
 /** Parses and checks a query: one step that cannot yield (up to seconds for huge queries), so the pool sees this worker as busy meanwhile. */
 function compile(query: string, params: Record<string, unknown>): ReturnType<typeof compileQuery> {
   const key = query.length < COMPILED_KEY_CHARS ? `${query}\u0000${JSON.stringify(params)}` : undefined
-  const cached = key === undefined || key.length > COMPILED_KEY_CHARS ? undefined : compiled.get(key)
-  if (cached && key !== undefined) {
-    compiled.delete(key)
-    compiled.set(key, cached)
-    return cached
-  }
+  const kept = key !== undefined && key.length <= COMPILED_KEY_CHARS ? key : undefined
+  const cached = kept === undefined ? undefined : compiled.get(kept)
+  if (cached) return cached
   heartbeat[0] = -1
   try {
     const result = compileQuery(query, params)
-    if (key !== undefined && key.length <= COMPILED_KEY_CHARS) {
-      compiled.set(key, result)
-      if (compiled.size > COMPILED_ENTRIES) compiled.delete(compiled.keys().next().value ?? '')
-    }
+    if (kept !== undefined) compiled.set(kept, result)
     return result
   } finally {
     beat()

@@ -1,11 +1,11 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {DatabaseSync} from 'node:sqlite'
 
 import type {Dataset} from './dataset'
 import {errorMessage} from './errors'
 import {LAKE_TOKEN_USER_ID} from './history'
 import {isReleaseDocument, publishReleaseMutations, RELEASE_DOCUMENTS_PREFIX, releaseDocumentId, releases} from './releases'
+import {readWithPrefix} from './sqlite'
 import type {LakeStore} from './store'
 
 /**
@@ -208,21 +208,10 @@ function isClosed(error: unknown): boolean {
 
 /** Whether the dataset file at `path` holds a scheduled release, read without opening the dataset. */
 function hasScheduledRelease(path: string): boolean {
-  const db = new DatabaseSync(path, {readOnly: true, timeout: 5000})
   try {
-    const rows = db.prepare("SELECT body FROM documents WHERE id >= '_.releases.' AND id < '_.releases/'").all()
-    return rows.some((row) => {
-      try {
-        const doc: unknown = JSON.parse(String(row.body))
-        return typeof doc === 'object' && doc !== null && 'state' in doc && doc.state === 'scheduled'
-      } catch {
-        return false
-      }
-    })
+    return readWithPrefix(path, RELEASE_DOCUMENTS_PREFIX).some((doc) => isReleaseDocument(doc) && doc.state === 'scheduled')
   } catch {
     // An older or foreign file: nothing to schedule from it.
     return false
-  } finally {
-    db.close()
   }
 }

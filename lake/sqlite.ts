@@ -81,8 +81,6 @@ export class DatasetFile {
   readonly #bumpSeq: StatementSync
   readonly #body: StatementSync
   readonly #count: StatementSync
-  readonly #idRange: StatementSync
-  readonly #idsOfType: StatementSync
   /** Document history (lake/history.ts), written in the same SQLite transaction as the documents. */
   readonly history: HistoryLog
   #seq: number
@@ -113,8 +111,6 @@ export class DatasetFile {
     this.#bumpSeq = this.#db.prepare("UPDATE lake_meta SET value = ? WHERE key = 'seq'")
     this.#body = this.#db.prepare('SELECT body FROM documents WHERE id = ?')
     this.#count = this.#db.prepare('SELECT count(*) AS n FROM documents')
-    this.#idRange = this.#db.prepare('SELECT body FROM documents WHERE id >= ? AND id < ?')
-    this.#idsOfType = this.#db.prepare('SELECT id FROM documents WHERE type = ?')
     this.#seq = readSeq(this.#db)
   }
 
@@ -160,20 +156,7 @@ export class DatasetFile {
 
   /** Documents whose id starts with `prefix`, in `_id` order (a range of the id index). */
   withPrefix(prefix: string): LakeDocument[] {
-    if (prefix === '') return this.loadAll()
-    // Document ids are ASCII (isValidDocumentId), so SQLite's byte order is JavaScript's order here.
-    const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`
-    const docs: LakeDocument[] = []
-    for (const row of this.#idRange.iterate(prefix, end)) {
-      const doc = JSON.parse(String(row.body)) as LakeDocument
-      if (doc._id.startsWith(prefix)) docs.push(doc)
-    }
-    return docs.sort((a, b) => compareIds(a._id, b._id))
-  }
-
-  /** Ids of the documents of one `_type`. */
-  idsOfType(type: string): string[] {
-    return this.#idsOfType.all(type).map((row) => String(row.id))
+    return documentsWithPrefix(this.#db, prefix)
   }
 
   /** Documents referencing `id` (from this dataset, or with `dataset` set, cross-dataset references to that dataset). */
@@ -289,6 +272,26 @@ export function readSnapshot(path: string): {seq: number; docs: LakeDocument[]} 
     } finally {
       db.exec('COMMIT')
     }
+  } finally {
+    db.close()
+  }
+}
+
+function documentsWithPrefix(db: DatabaseSync, prefix: string): LakeDocument[] {
+  if (prefix === '') return loadDocuments(db)
+  // Document ids are ASCII (isValidDocumentId): the range is exactly the prefix, and SQLite's byte order is JavaScript's.
+  const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`
+  return db
+    .prepare('SELECT body FROM documents WHERE id >= ? AND id < ? ORDER BY id')
+    .all(prefix, end)
+    .map((row) => JSON.parse(String(row.body)) as LakeDocument)
+}
+
+/** Documents whose id starts with `prefix` in the dataset file at `path`, without opening the dataset. */
+export function readWithPrefix(path: string, prefix: string): LakeDocument[] {
+  const db = new DatabaseSync(path, {readOnly: true, timeout: 5000})
+  try {
+    return documentsWithPrefix(db, prefix)
   } finally {
     db.close()
   }
