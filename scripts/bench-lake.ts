@@ -3,13 +3,15 @@
  * site (lake/bench-site.ts) at each size, in the published and drafts perspectives, four ways:
  * through HTTP (@sanity/client against startLake), in process (Dataset#query: the lake's query
  * workers without HTTP), plain groq-js over the same documents with an O(1) `dereference` map, and
- * plain groq-js as it comes. Then a one-document patch followed by the next page query, the import
+ * plain groq-js as it comes. Then a one-document patch followed by the next page query (over HTTP, in
+ * process, and over HTTP to a server that replays the lake's answers: the client and HTTP alone), the import
  * of the site in one transaction, and resident memory: of the lake alone (scripts/lake.ts on the same
  * folder in its own process, after every page query) and of this process. Prints markdown tables and the
  * issue's targets as PASS/FAIL lines, and writes every figure to a JSON file so runs compare.
  */
 import {execFileSync, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join, relative, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -114,7 +116,7 @@ const PAGE_SIZE = 20
 /** Where the deep pages of the review list start, as shares of the list. */
 const DEEP_PAGE_AT = [0.5, 0.75, 0.9]
 const WRITE_RUNS = 60
-const WRITE_VIA_TITLES: Record<WriteVia, string> = {http: 'over HTTP', inProcess: 'in process'}
+const WRITE_VIA_TITLES: Record<WriteVia, string> = {http: 'over HTTP', inProcess: 'in process', replay: 'over HTTP to a replay (no lake)'}
 const ROUND_TRIP_RUNS = 60
 
 const TARGETS = {
@@ -435,8 +437,12 @@ async function benchRoundTrip(client: SanityClient): Promise<{medianMs: number; 
   return {medianMs: median(times), runs: times.length}
 }
 
-/** How a write and the next page query reach the lake: through `@sanity/client` over HTTP, or the lake's own calls (no client, no HTTP). */
-type WriteVia = 'http' | 'inProcess'
+/**
+ * How a write and the next page query reach the lake: through `@sanity/client` over HTTP, or the
+ * lake's own calls (no client, no HTTP); or the same two `@sanity/client` calls to a server that
+ * answers at once with the lake's bytes (no lake at all: what the client and HTTP alone cost).
+ */
+type WriteVia = 'http' | 'inProcess' | 'replay'
 
 interface WriteSteps {
   patch(id: string, rating: number): Promise<unknown>
@@ -444,13 +450,78 @@ interface WriteSteps {
 }
 
 function writeSteps(via: WriteVia, runner: Runner, base: SanityClient, perspective: PerspectiveName): WriteSteps {
-  if (via === 'http') {
-    const reader = runner.client[perspective]
-    return {patch: (id, rating) => base.patch(id).set({rating}).commit(), page: (slug) => reader.fetch(reviewPageQuery, {slug})}
+  if (via === 'inProcess') {
+    return {
+      patch: (id, rating) => runner.dataset.transaction([{patch: {id, set: {rating}}}]),
+      page: (slug) => runner.dataset.query(reviewPageQuery, {slug}, perspective),
+    }
   }
+  const reader = base.withConfig({perspective})
+  return {patch: (id, rating) => base.patch(id).set({rating}).commit(), page: (slug) => reader.fetch(reviewPageQuery, {slug})}
+}
+
+/** The ratings the write benchmark sets in turn. */
+const WRITE_RATINGS = Array.from({length: 21}, (_, i) => i / 2)
+
+/**
+ * A loopback server that answers the write benchmark's patch and page query at once with the bytes
+ * the lake answers them with (the patched document, the review page showing the new rating),
+ * prepared before it listens: the same pair through it is what `@sanity/client` and HTTP alone
+ * cost on this machine, with no lake behind them.
+ */
+async function startReplay(dataset: Dataset, ids: readonly string[], slugOf: (id: string) => string): Promise<{url: string; close: () => Promise<void>}> {
+  const patched = new Map<string, Buffer>()
+  const pages = new Map<string, Buffer>()
+  for (const id of ids) {
+    const doc = dataset.getDocument(id)
+    const page: unknown = await dataset.query(reviewPageQuery, {slug: slugOf(id)}, 'published')
+    if (!doc || !isObject(page)) throw new Error(`replay: ${id} has no document or no review page`)
+    for (const rating of WRITE_RATINGS) {
+      const document = {...doc, rating, _rev: 'replayreplayreplay00000', _updatedAt: new Date().toISOString()}
+      patched.set(`${id} ${rating}`, Buffer.from(JSON.stringify({transactionId: 'replayreplayreplay00000', results: [{id, operation: 'update', document}], documentIds: [id]})))
+      pages.set(`${slugOf(id)} ${rating}`, Buffer.from(`{"result":${JSON.stringify({...page, rating})},"ms":0.5}`))
+    }
+  }
+  const ratingOf = new Map<string, number>()
+  const answer = (url: string, body: string): Buffer | undefined => {
+    if (url.includes('/data/mutate/')) {
+      const parsed: unknown = JSON.parse(body)
+      const patch = isObject(parsed) && Array.isArray(parsed.mutations) && isObject(parsed.mutations[0]) ? parsed.mutations[0].patch : undefined
+      if (!isObject(patch) || typeof patch.id !== 'string' || !isObject(patch.set) || typeof patch.set.rating !== 'number') return undefined
+      ratingOf.set(slugOf(patch.id), patch.set.rating)
+      return patched.get(`${patch.id} ${patch.set.rating}`)
+    }
+    const slug: unknown = JSON.parse(new URL(url, 'http://replay').searchParams.get('$slug') ?? 'null')
+    return typeof slug === 'string' ? pages.get(`${slug} ${ratingOf.get(slug) ?? 0}`) : undefined
+  }
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      let body: Buffer | undefined
+      try {
+        body = answer(req.url ?? '/', Buffer.concat(chunks).toString())
+      } catch {
+        // Not one of the bench's own requests: a 400 like anything else it cannot answer.
+      }
+      if (!body) {
+        res.writeHead(400).end()
+        return
+      }
+      res.writeHead(200, {'content-type': 'application/json; charset=utf-8', 'content-length': body.byteLength, 'cache-control': 'no-store'})
+      res.end(body)
+    })
+  })
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('replay: no port')
   return {
-    patch: (id, rating) => runner.dataset.transaction([{patch: {id, set: {rating}}}]),
-    page: (slug) => runner.dataset.query(reviewPageQuery, {slug}, perspective),
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose())
+        server.closeAllConnections()
+      }),
   }
 }
 
@@ -627,6 +698,12 @@ async function benchSize(size: number, seed: number, gc: (() => void) | undefine
         writes.push(await benchWrites(writeSteps(via, runner, base, 'published'), via, 'published', published, slugOf))
         writes.push(await benchWrites(writeSteps(via, runner, base, 'drafts'), via, 'drafts', drafted, slugOf))
       }
+      const replay = await startReplay(dataset, published, slugOf)
+      try {
+        writes.push(await benchWrites(writeSteps('replay', runner, base.withConfig({apiHost: replay.url}), 'published'), 'replay', 'published', published, slugOf))
+      } finally {
+        await replay.close()
+      }
       log(`  patch + next page: ${writes.map((write) => `${write.perspective} ${WRITE_VIA_TITLES[write.via]} ${ms(write.togetherMedianMs)} ms`).join(', ')} (a bare round trip, client.fetch('1'): ${ms(roundTrip.medianMs)} ms)`)
       const usage = process.memoryUsage()
       gc?.()
@@ -720,8 +797,15 @@ function judge(sizes: readonly SizeFigures[]): {targetSize: number; lines: Targe
     const ratio = cell.modes.http.medianMs / published.modes.http.medianMs
     line(ratio, TARGETS.draftsRatio, `${cell.query} over HTTP, drafts vs published at ${n}: ${ms(cell.modes.http.medianMs)} vs ${ms(published.modes.http.medianMs)} ms, ${times(ratio)} ≤ ${TARGETS.draftsRatio}×`)
   }
-  const write = at.writes.find((figures) => figures.perspective === 'published' && figures.via === 'http')
-  if (write) line(write.togetherMedianMs, TARGETS.writeThenQueryMs, `patch + next reviewPageQuery over HTTP (published) at ${n}: ${ms(write.togetherMedianMs)} ms ≤ ${TARGETS.writeThenQueryMs} ms`)
+  const writeVia = (via: WriteVia) => at.writes.find((figures) => figures.perspective === 'published' && figures.via === via)
+  const write = writeVia('http')
+  if (write) {
+    const others = (['replay', 'inProcess'] as const).flatMap((via) => {
+      const figures = writeVia(via)
+      return figures ? [`${WRITE_VIA_TITLES[via]} ${ms(figures.togetherMedianMs)} ms`] : []
+    })
+    line(write.togetherMedianMs, TARGETS.writeThenQueryMs, `patch + next reviewPageQuery over HTTP (published) at ${n}: ${ms(write.togetherMedianMs)} ms ≤ ${TARGETS.writeThenQueryMs} ms${others.length ? ` (the same pair ${others.join(', ')})` : ''}`)
+  }
   line(at.importSeconds, TARGETS.importSeconds, `import of ${n} documents in one transaction: ${at.importSeconds.toFixed(1)} s ≤ ${TARGETS.importSeconds} s`)
   line(at.lakeAlone.rssBytes, TARGETS.rssBytes, `resident memory of the lake at ${n} after every page query in both perspectives: ${mib(at.lakeAlone.rssBytes)} ≤ ${mib(TARGETS.rssBytes)}`)
   return {targetSize: at.size, lines}
