@@ -525,40 +525,58 @@ async function startReplay(dataset: Dataset, ids: readonly string[], slugOf: (id
   }
 }
 
-/** A one-document patch, then the page query that shows it, in one perspective. */
-async function benchWrites(steps: WriteSteps, via: WriteVia, perspective: PerspectiveName, documentIds: readonly string[], slugOf: (id: string) => string): Promise<WriteFigures> {
-  const patch: number[] = []
-  const query: number[] = []
-  const together: number[] = []
+interface WriteLane {
+  via: WriteVia
+  perspective: PerspectiveName
+  steps: WriteSteps
+  /** The published ids of the reviews patched in turn (as drafts in the drafts perspective). */
+  documentIds: readonly string[]
+}
+
+/**
+ * One-document patches, each followed by the page query that shows it. Each round runs every
+ * lane once, one after another, so the lanes are timed at the same moments and compare: on this
+ * machine a minute can be 1.5× slower than the next. Lanes set different ratings, so no write
+ * repeats the one before it.
+ */
+async function benchWrites(lanes: readonly WriteLane[], slugOf: (id: string) => string): Promise<WriteFigures[]> {
+  const times = lanes.map(() => ({patch: [] as number[], query: [] as number[], together: [] as number[]}))
   for (let i = -1; i < WRITE_RUNS; i++) {
-    const id = documentIds[(i + documentIds.length) % documentIds.length]
-    if (!id) throw new Error('no document to patch')
-    const rating = ((i + 21) % 21) / 2
-    const target = perspective === 'drafts' ? `drafts.${id}` : id
-    const started = performance.now()
-    await steps.patch(target, rating)
-    const patched = performance.now()
-    const page: unknown = await steps.page(slugOf(id))
-    const done = performance.now()
-    if (!isObject(page) || page.rating !== rating) {
-      throw new Error(`After patching ${target} (rating ${rating}) the ${perspective} review page shows ${isObject(page) ? String(page.rating) : 'no review'}: the lake did not read its own write`)
+    for (const [index, lane] of lanes.entries()) {
+      const {documentIds, perspective, steps} = lane
+      const id = documentIds[(i + documentIds.length) % documentIds.length]
+      if (!id) throw new Error('no document to patch')
+      const rating = WRITE_RATINGS[(i + 1 + 7 * index) % WRITE_RATINGS.length] ?? 0
+      const target = perspective === 'drafts' ? `drafts.${id}` : id
+      const started = performance.now()
+      await steps.patch(target, rating)
+      const patched = performance.now()
+      const page: unknown = await steps.page(slugOf(id))
+      const done = performance.now()
+      if (!isObject(page) || page.rating !== rating) {
+        throw new Error(`After patching ${target} (rating ${rating}) ${WRITE_VIA_TITLES[lane.via]} the ${perspective} review page shows ${isObject(page) ? String(page.rating) : 'no review'}: the lake did not read its own write`)
+      }
+      // The first round is a warm-up.
+      if (i < 0) continue
+      const lap = times[index]
+      lap?.patch.push(patched - started)
+      lap?.query.push(done - patched)
+      lap?.together.push(done - started)
     }
-    // The first round is a warm-up.
-    if (i < 0) continue
-    patch.push(patched - started)
-    query.push(done - patched)
-    together.push(done - started)
   }
-  return {
-    perspective,
-    via,
-    target: `${perspective === 'drafts' ? 'drafts.' : ''}review-… (rating), ${documentIds.length} reviews in turn`,
-    runs: together.length,
-    patchMedianMs: median(patch),
-    queryMedianMs: median(query),
-    togetherMedianMs: median(together),
-    togetherMaxMs: Math.max(...together),
-  }
+  return lanes.map(({via, perspective, documentIds}, index) => {
+    const {patch, query, together} = times[index] ?? {patch: [], query: [], together: []}
+    return {
+      perspective,
+      via,
+      target: `${perspective === 'drafts' ? 'drafts.' : ''}review-… (rating), ${documentIds.length} reviews in turn`,
+      runs: together.length,
+      patchMedianMs: median(patch),
+      queryMedianMs: median(query),
+      togetherMedianMs: median(together),
+      togetherMaxMs: Math.max(...together),
+    }
+  })
 }
 
 /** Resident memory of a process, from the kernel (Linux /proc, else ps). */
@@ -693,14 +711,19 @@ async function benchSize(size: number, seed: number, gc: (() => void) | undefine
       const drafted = samples.draftedReviewIds.slice(0, 5)
       const published = samples.reviewSlugs.slice(0, 5).flatMap((slug) => idBySlug.get(slug) ?? [])
       const roundTrip = await benchRoundTrip(client.published)
-      const writes: WriteFigures[] = []
-      for (const via of ['http', 'inProcess'] as const) {
-        writes.push(await benchWrites(writeSteps(via, runner, base, 'published'), via, 'published', published, slugOf))
-        writes.push(await benchWrites(writeSteps(via, runner, base, 'drafts'), via, 'drafts', drafted, slugOf))
-      }
       const replay = await startReplay(dataset, published, slugOf)
+      let writes: WriteFigures[]
       try {
-        writes.push(await benchWrites(writeSteps('replay', runner, base.withConfig({apiHost: replay.url}), 'published'), 'replay', 'published', published, slugOf))
+        const lane = (via: WriteVia, perspective: PerspectiveName, client = base): WriteLane => ({
+          via,
+          perspective,
+          steps: writeSteps(via, runner, client, perspective),
+          documentIds: perspective === 'drafts' ? drafted : published,
+        })
+        writes = await benchWrites(
+          [lane('http', 'published'), lane('http', 'drafts'), lane('inProcess', 'published'), lane('inProcess', 'drafts'), lane('replay', 'published', base.withConfig({apiHost: replay.url}))],
+          slugOf,
+        )
       } finally {
         await replay.close()
       }
