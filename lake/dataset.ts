@@ -106,7 +106,6 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-
 /**
  * One dataset: documents in SQLite, every transaction written through before it becomes
  * visible. Queries run on the store's query workers (pool.ts), which hold the documents in

@@ -39,17 +39,9 @@ export class DocumentSet {
     return this.#seq
   }
 
-  get size(): number {
-    return this.#docs.size
-  }
-
   /** Every document in `_id` order, as one array (flattened on first use after a write). */
   documents(): readonly LakeDocument[] {
     return this.#sorted.toArray()
-  }
-
-  get(id: string): LakeDocument | undefined {
-    return this.#docs.get(id)
   }
 
   /** The documents a perspective sees: built on first use, then patched by every write. */

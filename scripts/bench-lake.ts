@@ -540,9 +540,9 @@ interface WriteLane {
  * repeats the one before it.
  */
 async function benchWrites(lanes: readonly WriteLane[], slugOf: (id: string) => string): Promise<WriteFigures[]> {
-  const times = lanes.map(() => ({patch: [] as number[], query: [] as number[], together: [] as number[]}))
+  const laps = lanes.map((lane) => ({lane, patch: [] as number[], query: [] as number[], together: [] as number[]}))
   for (let i = -1; i < WRITE_RUNS; i++) {
-    for (const [index, lane] of lanes.entries()) {
+    for (const [index, {lane, patch, query, together}] of laps.entries()) {
       const {documentIds, perspective, steps} = lane
       const id = documentIds[(i + documentIds.length) % documentIds.length]
       if (!id) throw new Error('no document to patch')
@@ -558,25 +558,21 @@ async function benchWrites(lanes: readonly WriteLane[], slugOf: (id: string) => 
       }
       // The first round is a warm-up.
       if (i < 0) continue
-      const lap = times[index]
-      lap?.patch.push(patched - started)
-      lap?.query.push(done - patched)
-      lap?.together.push(done - started)
+      patch.push(patched - started)
+      query.push(done - patched)
+      together.push(done - started)
     }
   }
-  return lanes.map(({via, perspective, documentIds}, index) => {
-    const {patch, query, together} = times[index] ?? {patch: [], query: [], together: []}
-    return {
-      perspective,
-      via,
-      target: `${perspective === 'drafts' ? 'drafts.' : ''}review-… (rating), ${documentIds.length} reviews in turn`,
-      runs: together.length,
-      patchMedianMs: median(patch),
-      queryMedianMs: median(query),
-      togetherMedianMs: median(together),
-      togetherMaxMs: Math.max(...together),
-    }
-  })
+  return laps.map(({lane: {via, perspective, documentIds}, patch, query, together}) => ({
+    perspective,
+    via,
+    target: `${perspective === 'drafts' ? 'drafts.' : ''}review-… (rating), ${documentIds.length} reviews in turn`,
+    runs: together.length,
+    patchMedianMs: median(patch),
+    queryMedianMs: median(query),
+    togetherMedianMs: median(together),
+    togetherMaxMs: Math.max(...together),
+  }))
 }
 
 /** Resident memory of a process, from the kernel (Linux /proc, else ps). */
