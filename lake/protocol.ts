@@ -63,7 +63,8 @@ export function decodeWrites(encoded: string): {id: string; json: string | null}
   })
 }
 
-export type ToWorker = JobMessage | ChangeMessage | {type: 'forget'; dataset: string}
+/** `close`: the pool is shutting down; the worker lets go of its port and its thread ends on its own. */
+export type ToWorker = JobMessage | ChangeMessage | {type: 'forget'; dataset: string} | {type: 'close'}
 
 export interface ErrorBody {
   statusCode: number

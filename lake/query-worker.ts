@@ -181,6 +181,7 @@ async function runJob(job: JobMessage): Promise<void> {
 port.on('message', (message: ToWorker) => {
   if (message.type === 'change') applyChange(message)
   else if (message.type === 'forget') replicas.delete(message.dataset)
+  else if (message.type === 'close') port.close()
   else void runJob(message)
 })
 beat()

@@ -3,9 +3,10 @@
  * hard backstop of the query workers.
  */
 import {evaluate, parse} from 'groq-js'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {rmSync} from 'node:fs'
+import {Worker} from 'node:worker_threads'
 
 import {LakeError, LakeStore} from '../../lake'
 import {compileQuery, evaluateOver, View} from '../../lake/groq'
@@ -88,6 +89,30 @@ describe('query workers', () => {
       expect(failure).toMatchObject({statusCode: 400, type: 'queryExecutionError'})
       expect(await dataset.query('count(*)')).toBe(300)
     } finally {
+      await store.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('closing lets idle workers end on their own and stops only a busy one', async () => {
+    const dir = tempDir()
+    const store = new LakeStore(dir, {queryWorkers: 2})
+    const terminate = vi.spyOn(Worker.prototype, 'terminate')
+    try {
+      const dataset = store.dataset('test')
+      await dataset.transaction(Array.from({length: 3000}, (_, n) => ({create: {_id: `x-${n}`, _type: 'x', n}})))
+      expect(await Promise.all([dataset.query('count(*)'), dataset.query('count(*)')])).toEqual([3000, 3000])
+      // Both workers have run jobs; one is now busy for seconds, the other idle.
+      const busy = dataset.query(PATHOLOGICAL).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      await waitFor(() => store.pool.load.running === 1, 'the slow query to start')
+      await store.close()
+      expect(await busy).toMatchObject({statusCode: 503, type: 'unavailable'})
+      expect(terminate).toHaveBeenCalledTimes(1)
+    } finally {
+      terminate.mockRestore()
       await store.close()
       rmSync(dir, {recursive: true, force: true})
     }
